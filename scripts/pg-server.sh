@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Starts (or stops) a throwaway PostgreSQL cluster on 127.0.0.1 for the tests and benchmarks:
+# its own data dir and port, password (SCRAM) auth over TCP, fsync off. Prints the URL.
+#   scripts/pg-server.sh start [DIR]   -> writes DIR/env with DBHIVE_TEST_PG_URL
+#   scripts/pg-server.sh stop  [DIR]
+set -euo pipefail
+
+cmd=${1:-start}
+root=${2:-${DBHIVE_SERVICES_DIR:-$(cd "$(dirname "$0")/.." && pwd)/target/test-services}}
+dir="$root/postgres"
+user=dbhive
+password=dbhive-test-pw
+
+pg_bin() {
+    local bin
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+        echo "pg-server: PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin." >&2
+        echo "pg-server: install them with: apt-get install -y postgresql" >&2
+        exit 1
+    fi
+    echo "$bin"
+}
+
+# initdb and postgres refuse to run as root: run them as the postgres user then.
+as_owner() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+port_free() {
+    ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+start() {
+    local bin port
+    bin=$(pg_bin)
+    mkdir -p "$dir"
+    if [ -f "$dir/env" ] && [ -f "$dir/data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+        cat "$dir/env"
+        return
+    fi
+    if [ ! -f "$dir/data/PG_VERSION" ]; then
+        rm -rf "$dir/data"
+        [ "$(id -u)" = 0 ] && chown postgres: "$dir"
+        printf '%s\n' "$password" > "$dir/pwfile"
+        [ "$(id -u)" = 0 ] && chown postgres: "$dir/pwfile"
+        as_owner "$bin/initdb" -D "$dir/data" -U "$user" --pwfile="$dir/pwfile" \
+            --auth-host=scram-sha-256 --auth-local=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+            || { cat "$dir/initdb.log" >&2; exit 1; }
+        rm -f "$dir/pwfile"
+    fi
+    port=${DBHIVE_PG_PORT:-54329}
+    while ! port_free "$port"; do port=$((port + 1)); done
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null \
+        || { tail -n 20 "$dir/server.log" >&2; exit 1; }
+    {
+        echo "DBHIVE_TEST_PG_URL=postgres://$user:$password@127.0.0.1:$port/postgres"
+        echo "DBHIVE_TEST_PG_PORT=$port"
+        echo "DBHIVE_TEST_PG_SOCKET_DIR=$dir"
+        echo "DBHIVE_TEST_PG_BIN=$bin"
+    } > "$dir/env"
+    cat "$dir/env"
+}
+
+stop() {
+    local bin
+    bin=$(pg_bin)
+    if [ -f "$dir/data/postmaster.pid" ]; then
+        as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
+    fi
+}
+
+case "$cmd" in
+    start) start ;;
+    stop) stop ;;
+    restart) stop; start ;;
+    *) echo "usage: $0 start|stop|restart [DIR]" >&2; exit 2 ;;
+esac
