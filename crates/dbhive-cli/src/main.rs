@@ -1,1 +1,77 @@
-fn main() {}
+//! `dbhive`: DB-Hive's drivers from a terminal. See `dbhive --help` and the README.
+
+mod cli;
+mod connect;
+mod exit;
+mod meta;
+mod output;
+mod query;
+mod report;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+use exit::Failure;
+
+fn main() {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("dbhive: cannot start the async runtime: {e}");
+            std::process::exit(exit::QUERY_FAILED);
+        }
+    };
+    let code = match runtime.block_on(run(cli)) {
+        Ok(()) => 0,
+        Err(failure) => {
+            if let Some(message) = failure.message {
+                eprintln!("dbhive: {message}");
+            }
+            failure.code
+        }
+    };
+    // Do not wait for background tasks (a cancel request in flight) beyond a moment.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    std::process::exit(code);
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Query {
+            target,
+            format,
+            file,
+            timeout,
+            stats,
+            sql,
+        } => {
+            let conn = connect::open(&target.url).await.map_err(Failure::connect)?;
+            let result = query::run(
+                conn.clone(),
+                query::QueryArgs {
+                    format,
+                    file,
+                    sql,
+                    timeout,
+                    stats,
+                },
+            )
+            .await;
+            conn.close().await;
+            result
+        }
+        Command::Tree { target, path, format } => {
+            let conn = connect::open(&target.url).await.map_err(Failure::connect)?;
+            meta::tree(conn, &path, format).await
+        }
+        Command::Describe { target, table, format } => {
+            let conn = connect::open(&target.url).await.map_err(Failure::connect)?;
+            meta::describe(conn, &table, format).await
+        }
+        Command::Ddl { target, table } => {
+            let conn = connect::open(&target.url).await.map_err(Failure::connect)?;
+            meta::ddl(conn, &table).await
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! desktop shell) speaks only these types.
 
 pub mod config;
+pub mod csv;
 pub mod driver;
 pub mod error;
 pub mod pool;

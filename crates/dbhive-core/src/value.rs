@@ -2,6 +2,7 @@
 //! own tools spell values as text, so that exports match them byte for byte.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -33,11 +34,9 @@ pub enum Value {
     TimestampTz(String),
     Uuid(String),
     Array(Vec<Value>),
-    /// Any other type: its name and its text form, so nothing is unrenderable.
-    Other {
-        type_name: String,
-        text: String,
-    },
+    /// Any other type: its name and its text form, so nothing is unrenderable. The name is
+    /// shared by all cells of a column.
+    Other { type_name: Arc<str>, text: String },
 }
 
 impl Value {
@@ -58,7 +57,7 @@ impl Value {
             | Value::Uuid(s) => s.len(),
             Value::Bytes(b) => b.len(),
             Value::Array(items) => items.iter().map(Value::approx_size).sum(),
-            Value::Other { type_name, text } => type_name.len() + text.len(),
+            Value::Other { text, .. } => text.len(),
             _ => 0,
         };
         std::mem::size_of::<Value>() + heap
@@ -105,6 +104,8 @@ pub struct TextStyle {
     pub float32: fn(f32, &mut String),
     pub bytes: BytesStyle,
     pub array: ArrayStyle,
+    /// How the engine's own tools quote CSV fields.
+    pub csv: crate::csv::CsvQuoting,
 }
 
 impl TextStyle {
@@ -448,6 +449,7 @@ mod tests {
             float32: float32_postgres,
             bytes: BytesStyle::BackslashHex,
             array: ArrayStyle::Braces,
+            csv: crate::csv::CsvQuoting::PostgresCopy,
         };
         let v = Value::Array(vec![
             Value::Text("a b".into()),

@@ -1,1 +1,22 @@
+//! DB-Hive's engine drivers. Each engine is a cargo feature and a module implementing the
+//! traits of `dbhive-core`; [`registry`] builds a registry with every compiled-in driver.
 
+use std::sync::Arc;
+
+use dbhive_core::ConnectionRegistry;
+
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+/// A registry that knows every driver this build was compiled with.
+pub fn registry() -> ConnectionRegistry {
+    let mut registry = ConnectionRegistry::new();
+    #[cfg(feature = "postgres")]
+    registry.register(Arc::new(postgres::PgDriver));
+    #[cfg(feature = "sqlite")]
+    registry.register(Arc::new(sqlite::SqliteDriver));
+    let _ = &mut registry;
+    registry
+}

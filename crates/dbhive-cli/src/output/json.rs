@@ -1,0 +1,236 @@
+//! JSON: one document with every result (`json`), or one object per row (`jsonl`).
+//!
+//! Values: NULL is null, booleans and integers are JSON's own, floats are numbers (NaN and
+//! infinities as strings), exact decimals are strings (no precision lost), json/jsonb is
+//! embedded as JSON, binary is a "\x..." hex string, arrays are arrays, everything else is
+//! the engine's text.
+
+use std::io::{self, Write};
+
+use dbhive_core::{Column, DbError, Notice, RowBatch, TextStyle, Value};
+
+use super::{Output, ResultSummary, Sink};
+
+fn string(out: &mut Vec<u8>, s: &str) {
+    // serde_json escapes exactly as JSON requires; writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+pub fn value(out: &mut Vec<u8>, v: &Value, style: &TextStyle, scratch: &mut Vec<u8>) {
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        Value::UInt(u) => out.extend_from_slice(itoa::Buffer::new().format(*u).as_bytes()),
+        Value::Float(f) if f.is_finite() => out.extend_from_slice(ryu::Buffer::new().format_finite(*f).as_bytes()),
+        Value::Float32(f) if f.is_finite() => out.extend_from_slice(ryu::Buffer::new().format_finite(*f).as_bytes()),
+        Value::Json(s) if serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok() => out.extend_from_slice(s.as_bytes()),
+        Value::Bytes(b) => {
+            let mut hex = String::with_capacity(2 + b.len() * 2);
+            hex.push_str("\\x");
+            for byte in b {
+                hex.push_str(&format!("{byte:02x}"));
+            }
+            string(out, &hex);
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                value(out, item, style, scratch);
+            }
+            out.push(b']');
+        }
+        other => {
+            scratch.clear();
+            style.write(other, scratch);
+            string(out, &String::from_utf8_lossy(scratch));
+        }
+    }
+}
+
+fn columns_json(columns: &[Column]) -> Vec<u8> {
+    let list: Vec<serde_json::Value> = columns
+        .iter()
+        .map(|c| serde_json::json!({ "name": c.name, "type": c.type_name }))
+        .collect();
+    serde_json::to_vec(&list).unwrap_or_default()
+}
+
+/// `{"results":[{"columns":[...],"rows":[[...]],"command":...,"row_count":n,"rows_affected":n}],
+///   "notices":[...],"error":null|{...},"elapsed_ms":n,"cancelled":false}`
+pub struct JsonOutput {
+    out: Sink,
+    style: &'static TextStyle,
+    line: Vec<u8>,
+    scratch: Vec<u8>,
+    results: usize,
+    first_row: bool,
+    open_rows: bool,
+    notices: Vec<Notice>,
+}
+
+impl JsonOutput {
+    pub fn new(mut out: Sink, style: &'static TextStyle) -> io::Result<Self> {
+        out.write_all(b"{\"results\":[")?;
+        Ok(JsonOutput {
+            out,
+            style,
+            line: Vec::new(),
+            scratch: Vec::new(),
+            results: 0,
+            first_row: true,
+            open_rows: false,
+            notices: Vec::new(),
+        })
+    }
+
+    fn open_result(&mut self, columns: &[Column]) -> io::Result<()> {
+        if self.results > 0 {
+            self.out.write_all(b",")?;
+        }
+        self.results += 1;
+        self.out.write_all(b"{\"columns\":")?;
+        self.out.write_all(&columns_json(columns))?;
+        self.out.write_all(b",\"rows\":[")?;
+        self.first_row = true;
+        self.open_rows = true;
+        Ok(())
+    }
+}
+
+impl Output for JsonOutput {
+    fn columns(&mut self, columns: &[Column]) -> io::Result<()> {
+        self.open_result(columns)
+    }
+
+    fn rows(&mut self, batch: &RowBatch) -> io::Result<()> {
+        for row in batch.rows() {
+            self.line.clear();
+            if !self.first_row {
+                self.line.push(b',');
+            }
+            self.first_row = false;
+            self.line.push(b'[');
+            for (i, v) in row.iter().enumerate() {
+                if i > 0 {
+                    self.line.push(b',');
+                }
+                value(&mut self.line, v, self.style, &mut self.scratch);
+            }
+            self.line.push(b']');
+            self.out.write_all(&self.line)?;
+        }
+        self.out.flush()
+    }
+
+    fn result_end(&mut self, s: &ResultSummary) -> io::Result<()> {
+        if !self.open_rows {
+            self.open_result(&[])?;
+        }
+        self.open_rows = false;
+        let tail = serde_json::json!({
+            "command": s.command,
+            "row_count": s.rows,
+            "rows_affected": s.rows_affected,
+            "has_columns": s.has_columns,
+        });
+        // Close "rows" and merge the summary fields into the result object.
+        let tail = serde_json::to_string(&tail).unwrap_or_else(|_| "{}".into());
+        self.out.write_all(b"],")?;
+        self.out.write_all(&tail.as_bytes()[1..])
+    }
+
+    fn notice(&mut self, notice: &Notice) -> io::Result<()> {
+        self.notices.push(notice.clone());
+        Ok(())
+    }
+
+    fn finish(&mut self, error: Option<&DbError>, elapsed_ms: u64, cancelled: bool) -> io::Result<()> {
+        if self.open_rows {
+            // The query failed inside a result set: close it without a summary.
+            self.out.write_all(b"]}")?;
+            self.open_rows = false;
+        }
+        let tail = serde_json::json!({
+            "notices": self.notices,
+            "error": error,
+            "elapsed_ms": elapsed_ms,
+            "cancelled": cancelled,
+        });
+        let tail = serde_json::to_string(&tail).unwrap_or_else(|_| "{}".into());
+        self.out.write_all(b"],")?;
+        self.out.write_all(&tail.as_bytes()[1..])?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+}
+
+/// One JSON object per row, keyed by column name; a repeated name gets "_2", "_3"...
+pub struct JsonlOutput {
+    out: Sink,
+    style: &'static TextStyle,
+    keys: Vec<Vec<u8>>,
+    line: Vec<u8>,
+    scratch: Vec<u8>,
+}
+
+impl JsonlOutput {
+    pub fn new(out: Sink, style: &'static TextStyle) -> Self {
+        JsonlOutput {
+            out,
+            style,
+            keys: Vec::new(),
+            line: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+}
+
+impl Output for JsonlOutput {
+    fn columns(&mut self, columns: &[Column]) -> io::Result<()> {
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        self.keys = columns
+            .iter()
+            .map(|c| {
+                let n = seen.entry(c.name.as_str()).or_insert(0);
+                *n += 1;
+                let name = if *n == 1 { c.name.clone() } else { format!("{}_{n}", c.name) };
+                let mut key = Vec::new();
+                string(&mut key, &name);
+                key.push(b':');
+                key
+            })
+            .collect();
+        Ok(())
+    }
+
+    fn rows(&mut self, batch: &RowBatch) -> io::Result<()> {
+        for row in batch.rows() {
+            self.line.clear();
+            self.line.push(b'{');
+            for (i, v) in row.iter().enumerate() {
+                if i > 0 {
+                    self.line.push(b',');
+                }
+                if let Some(k) = self.keys.get(i) {
+                    self.line.extend_from_slice(k);
+                }
+                value(&mut self.line, v, self.style, &mut self.scratch);
+            }
+            self.line.extend_from_slice(b"}\n");
+            self.out.write_all(&self.line)?;
+        }
+        self.out.flush()
+    }
+
+    fn result_end(&mut self, _: &ResultSummary) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn finish(&mut self, _: Option<&DbError>, _: u64, _: bool) -> io::Result<()> {
+        self.out.flush()
+    }
+}

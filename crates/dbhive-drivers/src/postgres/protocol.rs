@@ -1,0 +1,379 @@
+//! PostgreSQL frontend/backend protocol 3.0: the read buffer that frames backend messages,
+//! frontend message encoding, and parsers for the messages with structure.
+
+use dbhive_core::{DbError, DbResult};
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// Reads below this size are grown to it; big messages (a 50 MB cell) grow the buffer to
+/// their size, and it shrinks back afterwards.
+const READ_CHUNK: usize = 64 * 1024;
+const KEEP_CAPACITY: usize = 4 * 1024 * 1024;
+
+/// Backend bytes received but not yet consumed, framed into messages.
+pub struct ReadBuffer {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+/// A framed backend message: its type byte and where its body lies in the buffer.
+#[derive(Clone, Copy, Debug)]
+pub struct Frame {
+    pub tag: u8,
+    body_start: usize,
+    body_end: usize,
+}
+
+impl ReadBuffer {
+    pub fn new() -> Self {
+        ReadBuffer {
+            buf: vec![0; READ_CHUNK],
+            start: 0,
+            end: 0,
+        }
+    }
+
+    /// The next complete message, if the buffer holds one.
+    pub fn next_frame(&self) -> DbResult<Option<Frame>> {
+        let avail = &self.buf[self.start..self.end];
+        if avail.len() < 5 {
+            return Ok(None);
+        }
+        let len = i32::from_be_bytes([avail[1], avail[2], avail[3], avail[4]]);
+        if len < 4 {
+            return Err(DbError::connection(format!(
+                "protocol error: message of type {:?} has length {len}",
+                avail[0] as char
+            )));
+        }
+        let total = 1 + len as usize;
+        if avail.len() < total {
+            return Ok(None);
+        }
+        Ok(Some(Frame {
+            tag: avail[0],
+            body_start: self.start + 5,
+            body_end: self.start + total,
+        }))
+    }
+
+    pub fn body(&self, frame: &Frame) -> &[u8] {
+        &self.buf[frame.body_start..frame.body_end]
+    }
+
+    /// Marks a frame as handled.
+    pub fn consume(&mut self, frame: &Frame) {
+        self.start = frame.body_end;
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// Bytes the next (incomplete) message still needs, when its header has arrived.
+    fn wanted(&self) -> usize {
+        let avail = &self.buf[self.start..self.end];
+        if avail.len() >= 5 {
+            let len = i32::from_be_bytes([avail[1], avail[2], avail[3], avail[4]]).max(4) as usize;
+            1 + len
+        } else {
+            5
+        }
+    }
+
+    /// Reads more bytes from `stream`. Errors with a connection error at end of stream.
+    pub async fn fill<S: AsyncRead + Unpin>(&mut self, stream: &mut S) -> DbResult<()> {
+        let wanted = self.wanted();
+        if self.start > 0 && (self.buf.len() - self.end < READ_CHUNK || self.buf.len() - self.start < wanted) {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        let need = (self.start + wanted).max(self.end + READ_CHUNK);
+        if self.buf.len() < need {
+            self.buf.resize(need, 0);
+        } else if self.buf.len() > KEEP_CAPACITY && self.end < READ_CHUNK && wanted < READ_CHUNK {
+            self.buf.truncate(READ_CHUNK.max(self.end));
+            self.buf.shrink_to_fit();
+        }
+        let n = stream.read(&mut self.buf[self.end..]).await?;
+        if n == 0 {
+            return Err(DbError::connection("the server closed the connection unexpectedly"));
+        }
+        self.end += n;
+        Ok(())
+    }
+}
+
+/// Frontend messages, appended to an output buffer.
+pub mod frontend {
+    fn with_length(out: &mut Vec<u8>, tag: Option<u8>, body: impl FnOnce(&mut Vec<u8>)) {
+        if let Some(tag) = tag {
+            out.push(tag);
+        }
+        let at = out.len();
+        out.extend_from_slice(&[0; 4]);
+        body(out);
+        let len = (out.len() - at) as i32;
+        out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+    }
+
+    fn cstr(out: &mut Vec<u8>, s: &str) {
+        out.extend_from_slice(s.as_bytes());
+        out.push(0);
+    }
+
+    pub fn startup(out: &mut Vec<u8>, params: &[(&str, &str)]) {
+        with_length(out, None, |b| {
+            b.extend_from_slice(&196608i32.to_be_bytes());
+            for (k, v) in params {
+                cstr(b, k);
+                cstr(b, v);
+            }
+            b.push(0);
+        });
+    }
+
+    pub fn password(out: &mut Vec<u8>, password: &str) {
+        with_length(out, Some(b'p'), |b| cstr(b, password));
+    }
+
+    pub fn sasl_initial(out: &mut Vec<u8>, mechanism: &str, data: &[u8]) {
+        with_length(out, Some(b'p'), |b| {
+            cstr(b, mechanism);
+            b.extend_from_slice(&(data.len() as i32).to_be_bytes());
+            b.extend_from_slice(data);
+        });
+    }
+
+    pub fn sasl_response(out: &mut Vec<u8>, data: &[u8]) {
+        with_length(out, Some(b'p'), |b| b.extend_from_slice(data));
+    }
+
+    pub fn query(out: &mut Vec<u8>, sql: &str) {
+        with_length(out, Some(b'Q'), |b| cstr(b, sql));
+    }
+
+    /// Parse + Bind + Describe(portal) + Execute + Sync for an unnamed statement with text
+    /// parameters and text results.
+    pub fn extended(out: &mut Vec<u8>, sql: &str, params: &[Option<&str>]) {
+        with_length(out, Some(b'P'), |b| {
+            cstr(b, "");
+            cstr(b, sql);
+            b.extend_from_slice(&0i16.to_be_bytes());
+        });
+        with_length(out, Some(b'B'), |b| {
+            cstr(b, "");
+            cstr(b, "");
+            b.extend_from_slice(&0i16.to_be_bytes());
+            b.extend_from_slice(&(params.len() as i16).to_be_bytes());
+            for p in params {
+                match p {
+                    Some(v) => {
+                        b.extend_from_slice(&(v.len() as i32).to_be_bytes());
+                        b.extend_from_slice(v.as_bytes());
+                    }
+                    None => b.extend_from_slice(&(-1i32).to_be_bytes()),
+                }
+            }
+            b.extend_from_slice(&0i16.to_be_bytes());
+        });
+        with_length(out, Some(b'D'), |b| {
+            b.push(b'P');
+            cstr(b, "");
+        });
+        with_length(out, Some(b'E'), |b| {
+            cstr(b, "");
+            b.extend_from_slice(&0i32.to_be_bytes());
+        });
+        with_length(out, Some(b'S'), |_| {});
+    }
+
+    pub fn copy_fail(out: &mut Vec<u8>, message: &str) {
+        with_length(out, Some(b'f'), |b| cstr(b, message));
+    }
+
+    pub fn terminate(out: &mut Vec<u8>) {
+        with_length(out, Some(b'X'), |_| {});
+    }
+}
+
+/// A cursor over a message body.
+pub struct Reader<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+fn truncated() -> DbError {
+    DbError::connection("protocol error: message shorter than its contents")
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(data: &'a [u8]) -> Self {
+        Reader { data, pos: 0 }
+    }
+
+    pub fn i16(&mut self) -> DbResult<i16> {
+        let b = self.data.get(self.pos..self.pos + 2).ok_or_else(truncated)?;
+        self.pos += 2;
+        Ok(i16::from_be_bytes([b[0], b[1]]))
+    }
+
+    pub fn i32(&mut self) -> DbResult<i32> {
+        let b = self.data.get(self.pos..self.pos + 4).ok_or_else(truncated)?;
+        self.pos += 4;
+        Ok(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    pub fn u8(&mut self) -> DbResult<u8> {
+        let b = *self.data.get(self.pos).ok_or_else(truncated)?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    pub fn bytes(&mut self, n: usize) -> DbResult<&'a [u8]> {
+        let b = self.data.get(self.pos..self.pos + n).ok_or_else(truncated)?;
+        self.pos += n;
+        Ok(b)
+    }
+
+    pub fn rest(&mut self) -> &'a [u8] {
+        let b = &self.data[self.pos.min(self.data.len())..];
+        self.pos = self.data.len();
+        b
+    }
+
+    /// A NUL-terminated string (lossy: names and messages, not data).
+    pub fn cstr(&mut self) -> DbResult<String> {
+        let rest = &self.data[self.pos.min(self.data.len())..];
+        let n = memchr::memchr(0, rest).ok_or_else(truncated)?;
+        self.pos += n + 1;
+        Ok(String::from_utf8_lossy(&rest[..n]).into_owned())
+    }
+
+    /// The next length-prefixed value of a DataRow: None for NULL.
+    #[inline]
+    pub fn value(&mut self) -> DbResult<Option<&'a [u8]>> {
+        let len = self.i32()?;
+        if len < 0 {
+            return Ok(None);
+        }
+        self.bytes(len as usize).map(Some)
+    }
+}
+
+/// The fields of ErrorResponse / NoticeResponse, by their one-letter codes.
+#[derive(Debug, Default, Clone)]
+pub struct ErrorFields {
+    pub severity: String,
+    pub code: String,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+    pub position: Option<u32>,
+    pub internal_position: Option<u32>,
+    pub internal_query: Option<String>,
+    pub context: Option<String>,
+    pub constraint: Option<String>,
+}
+
+impl ErrorFields {
+    pub fn parse(body: &[u8]) -> ErrorFields {
+        let mut f = ErrorFields::default();
+        let mut r = Reader::new(body);
+        while let Ok(kind) = r.u8() {
+            if kind == 0 {
+                break;
+            }
+            let Ok(value) = r.cstr() else { break };
+            match kind {
+                // 'V' is the untranslated severity; prefer it over 'S'.
+                b'V' => f.severity = value,
+                b'S' if f.severity.is_empty() => f.severity = value,
+                b'C' => f.code = value,
+                b'M' => f.message = value,
+                b'D' => f.detail = Some(value),
+                b'H' => f.hint = Some(value),
+                b'P' => f.position = value.parse().ok(),
+                b'p' => f.internal_position = value.parse().ok(),
+                b'q' => f.internal_query = Some(value),
+                b'W' => f.context = Some(value),
+                b'n' => f.constraint = Some(value),
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
+/// One column of a RowDescription.
+#[derive(Clone, Debug)]
+pub struct FieldDescription {
+    pub name: String,
+    pub type_oid: u32,
+    pub type_modifier: i32,
+}
+
+pub fn parse_row_description(body: &[u8]) -> DbResult<Vec<FieldDescription>> {
+    let mut r = Reader::new(body);
+    let n = r.i16()?.max(0) as usize;
+    let mut fields = Vec::with_capacity(n);
+    for _ in 0..n {
+        let name = r.cstr()?;
+        let _table_oid = r.i32()?;
+        let _column = r.i16()?;
+        let type_oid = r.i32()? as u32;
+        let _type_len = r.i16()?;
+        let type_modifier = r.i32()?;
+        let _format = r.i16()?;
+        fields.push(FieldDescription {
+            name,
+            type_oid,
+            type_modifier,
+        });
+    }
+    Ok(fields)
+}
+
+/// Rows affected, from a CommandComplete tag such as "INSERT 0 5", "UPDATE 3", "SELECT 7".
+pub fn parse_command_tag(tag: &str) -> (String, Option<u64>) {
+    let mut parts = tag.split_whitespace();
+    let command = parts.next().unwrap_or("").to_string();
+    let count = tag.rsplit(' ').next().and_then(|n| n.parse::<u64>().ok());
+    let count = if tag.contains(' ') { count } else { None };
+    (command, count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_tags() {
+        assert_eq!(parse_command_tag("INSERT 0 5"), ("INSERT".into(), Some(5)));
+        assert_eq!(parse_command_tag("UPDATE 3"), ("UPDATE".into(), Some(3)));
+        assert_eq!(parse_command_tag("CREATE TABLE"), ("CREATE".into(), None));
+        assert_eq!(parse_command_tag("BEGIN"), ("BEGIN".into(), None));
+    }
+
+    #[tokio::test]
+    async fn frames_split_across_reads() {
+        let mut wire = Vec::new();
+        frontend::query(&mut wire, "SELECT 1");
+        frontend::query(&mut wire, &"x".repeat(200_000));
+        let mut buf = ReadBuffer::new();
+        let mut src: &[u8] = &wire;
+        let mut sizes = Vec::new();
+        loop {
+            while let Some(frame) = buf.next_frame().expect("frame") {
+                sizes.push(buf.body(&frame).len());
+                buf.consume(&frame);
+            }
+            if src.is_empty() {
+                break;
+            }
+            buf.fill(&mut src).await.expect("fill");
+        }
+        assert_eq!(sizes, vec![9, 200_001]);
+    }
+}
