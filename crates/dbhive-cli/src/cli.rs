@@ -3,7 +3,11 @@
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "dbhive", version, about = "DB-Hive from a terminal: query, browse and describe PostgreSQL, MySQL/MariaDB, SQLite, MongoDB and SQL Server.")]
+#[command(
+    name = "dbhive",
+    version,
+    about = "DB-Hive from a terminal: query, browse and describe PostgreSQL, MySQL/MariaDB, SQLite, MongoDB and SQL Server."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -10,5 +10,8 @@ pub async fn open(url: &str) -> DbResult<Arc<dyn Connection>> {
     let (config, secret) = ConnectionConfig::from_url(url)?;
     let secret = secret.or_else(|| std::env::var("DBHIVE_PASSWORD").ok().map(Secret::new));
     let registry = dbhive_drivers::registry();
-    registry.driver(config.engine)?.connect(&config, secret).await
+    registry
+        .driver(config.engine)?
+        .connect(&config, secret)
+        .await
 }

@@ -34,13 +34,20 @@ impl Failure {
     }
 
     pub fn reported(code: i32) -> Self {
-        Failure { code, message: None }
+        Failure {
+            code,
+            message: None,
+        }
     }
 
     /// A failure to connect.
     pub fn connect(e: DbError) -> Self {
         report::error(&e, None);
-        let code = if e.message.starts_with("invalid connection URL") { USAGE } else { CONNECT_FAILED };
+        let code = if e.message.starts_with("invalid connection URL") {
+            USAGE
+        } else {
+            CONNECT_FAILED
+        };
         Failure::reported(code)
     }
 

@@ -15,7 +15,10 @@ use exit::Failure;
 
 fn main() {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("dbhive: cannot start the async runtime: {e}");
@@ -61,11 +64,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             conn.close().await;
             result
         }
-        Command::Tree { target, path, format } => {
+        Command::Tree {
+            target,
+            path,
+            format,
+        } => {
             let conn = connect::open(&target.url).await.map_err(Failure::connect)?;
             meta::tree(conn, &path, format).await
         }
-        Command::Describe { target, table, format } => {
+        Command::Describe {
+            target,
+            table,
+            format,
+        } => {
             let conn = connect::open(&target.url).await.map_err(Failure::connect)?;
             meta::describe(conn, &table, format).await
         }

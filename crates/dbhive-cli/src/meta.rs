@@ -36,7 +36,8 @@ pub fn parse_path(path: &str) -> Result<Vec<String>, Failure> {
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Failure::new(exit::QUERY_FAILED, e.to_string()))?;
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::new(exit::QUERY_FAILED, e.to_string()))?;
     println!("{text}");
     Ok(())
 }
@@ -49,10 +50,18 @@ fn human_size(bytes: i64) -> String {
         v /= 1024.0;
         unit += 1;
     }
-    if unit == 0 { format!("{bytes} B") } else { format!("{v:.1} {}", UNITS[unit]) }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
 }
 
-pub async fn tree(conn: Arc<dyn Connection>, path: &str, format: MetaFormat) -> Result<(), Failure> {
+pub async fn tree(
+    conn: Arc<dyn Connection>,
+    path: &str,
+    format: MetaFormat,
+) -> Result<(), Failure> {
     let path = parse_path(path)?;
     let nodes: Vec<SchemaNode> = conn.list_children(&path).await.map_err(Failure::query)?;
     match format {
@@ -80,14 +89,23 @@ pub async fn tree(conn: Arc<dyn Connection>, path: &str, format: MetaFormat) -> 
     }
 }
 
-pub async fn describe(conn: Arc<dyn Connection>, table: &str, format: MetaFormat) -> Result<(), Failure> {
+pub async fn describe(
+    conn: Arc<dyn Connection>,
+    table: &str,
+    format: MetaFormat,
+) -> Result<(), Failure> {
     let table = TableRef::parse(table).map_err(|e| Failure::usage(e.message))?;
     let d: TableDescription = conn.describe_table(&table).await.map_err(Failure::query)?;
     match format {
         MetaFormat::Json => print_json(&d),
         MetaFormat::Table => {
             let mut out = std::io::stdout().lock();
-            let schema = d.table.schema.as_deref().map(|s| format!("{s}.")).unwrap_or_default();
+            let schema = d
+                .table
+                .schema
+                .as_deref()
+                .map(|s| format!("{s}."))
+                .unwrap_or_default();
             let _ = writeln!(out, "{} {schema}{}", d.table.kind.label(), d.table.name);
             for c in &d.columns {
                 let mut line = format!("  {:<24} {}", c.name, c.data_type);
@@ -106,7 +124,13 @@ pub async fn describe(conn: Arc<dyn Connection>, table: &str, format: MetaFormat
                 let _ = writeln!(out, "Primary key: ({})", pk.columns.join(", "));
             }
             for i in &d.indexes {
-                let kind = if i.is_primary { "PRIMARY" } else if i.is_unique { "UNIQUE" } else { "INDEX" };
+                let kind = if i.is_primary {
+                    "PRIMARY"
+                } else if i.is_unique {
+                    "UNIQUE"
+                } else {
+                    "INDEX"
+                };
                 let _ = writeln!(out, "{kind} {} ({})", i.name, i.columns.join(", "));
             }
             for f in &d.foreign_keys {
@@ -122,10 +146,21 @@ pub async fn describe(conn: Arc<dyn Connection>, table: &str, format: MetaFormat
                 );
             }
             for f in &d.referenced_by {
-                let _ = writeln!(out, "Referenced by {}.{} ({})", f.table, f.name, f.columns.join(", "));
+                let _ = writeln!(
+                    out,
+                    "Referenced by {}.{} ({})",
+                    f.table,
+                    f.name,
+                    f.columns.join(", ")
+                );
             }
             for t in &d.triggers {
-                let _ = writeln!(out, "TRIGGER {} {}", t.name, t.timing.as_deref().unwrap_or(""));
+                let _ = writeln!(
+                    out,
+                    "TRIGGER {} {}",
+                    t.name,
+                    t.timing.as_deref().unwrap_or("")
+                );
             }
             Ok(())
         }
@@ -146,8 +181,17 @@ mod tests {
     #[test]
     fn paths() {
         assert_eq!(parse_path("").ok(), Some(vec![]));
-        assert_eq!(parse_path("db/public/tables").ok(), Some(vec!["db".into(), "public".into(), "tables".into()]));
-        assert_eq!(parse_path(r"db/a\/b").ok(), Some(vec!["db".into(), "a/b".into()]));
-        assert_eq!(parse_path(r#"["a/b", "c"]"#).ok(), Some(vec!["a/b".into(), "c".into()]));
+        assert_eq!(
+            parse_path("db/public/tables").ok(),
+            Some(vec!["db".into(), "public".into(), "tables".into()])
+        );
+        assert_eq!(
+            parse_path(r"db/a\/b").ok(),
+            Some(vec!["db".into(), "a/b".into()])
+        );
+        assert_eq!(
+            parse_path(r#"["a/b", "c"]"#).ok(),
+            Some(vec!["a/b".into(), "c".into()])
+        );
     }
 }

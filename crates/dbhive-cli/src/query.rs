@@ -8,7 +8,9 @@ use dbhive_core::{Connection, DbError, QueryEvent, QueryOptions};
 
 use crate::cli::Format;
 use crate::exit::{self, Failure};
-use crate::output::{self, CsvOutput, JsonOutput, JsonlOutput, NullOutput, Output, ResultSummary, TableOutput};
+use crate::output::{
+    self, CsvOutput, JsonOutput, JsonlOutput, NullOutput, Output, ResultSummary, TableOutput,
+};
 use crate::report;
 
 pub struct QueryArgs {
@@ -158,7 +160,11 @@ struct Stats {
 impl Stats {
     fn print(&self) {
         let secs = self.elapsed.as_secs_f64();
-        let rate = if secs > 0.0 { self.rows as f64 / secs } else { 0.0 };
+        let rate = if secs > 0.0 {
+            self.rows as f64 / secs
+        } else {
+            0.0
+        };
         let first = self
             .first_row
             .map(|d| format!("{:.1} ms", d.as_secs_f64() * 1000.0))

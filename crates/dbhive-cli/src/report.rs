@@ -6,7 +6,11 @@ use dbhive_core::{DbError, Notice};
 
 pub fn error(e: &DbError, sql: Option<&str>) {
     let mut err = std::io::stderr().lock();
-    let code = e.code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+    let code = e
+        .code
+        .as_deref()
+        .map(|c| format!(" ({c})"))
+        .unwrap_or_default();
     let _ = writeln!(err, "ERROR:  {}{code}", e.message);
     if let Some(excerpt) = sql.and_then(|s| e.excerpt(s)) {
         let _ = writeln!(err, "{excerpt}");

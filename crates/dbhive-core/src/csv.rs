@@ -22,7 +22,9 @@ impl CsvQuoting {
         }
         let basic = |c: &u8| matches!(c, b',' | b'"' | b'\r' | b'\n');
         match self {
-            CsvQuoting::PostgresCopy => (single_column && field == b"\\.") || field.iter().any(basic),
+            CsvQuoting::PostgresCopy => {
+                (single_column && field == b"\\.") || field.iter().any(basic)
+            }
             CsvQuoting::Rfc4180 => field.iter().any(basic),
             CsvQuoting::SqliteShell => field
                 .iter()
@@ -32,7 +34,12 @@ impl CsvQuoting {
 }
 
 /// Appends one field (None: NULL).
-pub fn write_field(out: &mut Vec<u8>, field: Option<&[u8]>, quoting: CsvQuoting, single_column: bool) {
+pub fn write_field(
+    out: &mut Vec<u8>,
+    field: Option<&[u8]>,
+    quoting: CsvQuoting,
+    single_column: bool,
+) {
     let Some(field) = field else {
         return;
     };

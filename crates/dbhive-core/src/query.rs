@@ -371,8 +371,8 @@ pub struct RunOptions {
 
 /// Runs a driver's query on its own task and returns the stream of its events.
 ///
-/// `run` receives the sink and must hand it back with its result, so that rows still
-/// pending are sent before the final events. The task also watches for a cancel, a timeout
+/// `run` receives the sink and hands it back with its result, so that rows still pending
+/// are sent before the final events (None when it was lost, e.g. with a crashed thread). The task also watches for a cancel, a timeout
 /// and a dropped reader: any of them stops the flow of rows at once and calls
 /// `server_cancel`, after which the driver is expected to end with `Cancelled` within a few
 /// seconds (or its task is dropped). The stream always ends with `Done`, preceded by
@@ -384,7 +384,7 @@ pub fn spawn_query<F, Fut>(
 ) -> QueryStream
 where
     F: FnOnce(EventSink) -> Fut + Send + 'static,
-    Fut: Future<Output = (EventSink, DbResult<()>)> + Send + 'static,
+    Fut: Future<Output = (Option<EventSink>, DbResult<()>)> + Send + 'static,
 {
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     let token = CancellationToken::new();
@@ -428,8 +428,8 @@ where
         };
 
         let (error, cancelled) = match outcome {
-            Some((mut sink, result)) => {
-                if stop.is_none() {
+            Some((sink, result)) => {
+                if let (Some(mut sink), None) = (sink, stop) {
                     sink.flush().await;
                 }
                 match (result, stop) {
@@ -508,7 +508,7 @@ mod tests {
                     }
                 }
                 sink.end_result(Some("SELECT".into()), None, None).await;
-                (sink, Ok(()))
+                (Some(sink), Ok(()))
             },
         );
         let events = collect(stream).await;
@@ -553,7 +553,7 @@ mod tests {
         let stream = spawn_query(RunOptions::default(), flag, move |sink| async move {
             // The "server" stops only when told to.
             seen.0.notified().await;
-            (sink, Err(DbError::cancelled()))
+            (Some(sink), Err(DbError::cancelled()))
         });
         stream.handle().cancel();
         let events = collect(stream).await;
@@ -576,7 +576,7 @@ mod tests {
             Arc::new(NoServerCancel),
             |sink| async move {
                 sink.cancelled().await;
-                (sink, Err(DbError::cancelled()))
+                (Some(sink), Err(DbError::cancelled()))
             },
         );
         let events = collect(stream).await;
@@ -599,7 +599,7 @@ mod tests {
                     produced += 1;
                 }
                 let _ = done_tx.send(produced);
-                (sink, Err(DbError::cancelled()))
+                (Some(sink), Err(DbError::cancelled()))
             },
         );
         drop(stream);

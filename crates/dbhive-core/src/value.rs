@@ -36,7 +36,10 @@ pub enum Value {
     Array(Vec<Value>),
     /// Any other type: its name and its text form, so nothing is unrenderable. The name is
     /// shared by all cells of a column.
-    Other { type_name: Arc<str>, text: String },
+    Other {
+        type_name: Arc<str>,
+        text: String,
+    },
 }
 
 impl Value {
@@ -425,7 +428,7 @@ mod tests {
             (1.0, "1.0"),
             (1e100, "1.0e+100"),
             (1.0 / 3.0, "0.333333333333333"),
-            (123456789.123456789, "123456789.123457"),
+            (123_456_789.123_456_79, "123456789.123457"),
             (1e15, "1.0e+15"),
             (1e14, "100000000000000.0"),
             (1e-5, "1.0e-05"),

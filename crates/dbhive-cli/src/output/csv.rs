@@ -12,7 +12,6 @@ pub struct CsvOutput {
     style: &'static TextStyle,
     line: Vec<u8>,
     scratch: Vec<u8>,
-    results: usize,
     width: usize,
 }
 
@@ -23,7 +22,6 @@ impl CsvOutput {
             style,
             line: Vec::with_capacity(4096),
             scratch: Vec::new(),
-            results: 0,
             width: 0,
         }
     }
@@ -31,18 +29,19 @@ impl CsvOutput {
 
 impl Output for CsvOutput {
     fn columns(&mut self, columns: &[Column]) -> io::Result<()> {
-        // Several result sets: each gets its own header, after an empty line.
-        if self.results > 0 {
-            self.out.write_all(b"\n")?;
-        }
-        self.results += 1;
+        // Several result sets follow each other, each with its header (as sqlite3 does).
         self.width = columns.len();
         self.line.clear();
         for (i, c) in columns.iter().enumerate() {
             if i > 0 {
                 self.line.push(b',');
             }
-            write_field(&mut self.line, Some(c.name.as_bytes()), self.style.csv, self.width == 1);
+            write_field(
+                &mut self.line,
+                Some(c.name.as_bytes()),
+                self.style.csv,
+                self.width == 1,
+            );
         }
         self.line.push(b'\n');
         self.out.write_all(&self.line)?;

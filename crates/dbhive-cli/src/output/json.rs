@@ -22,9 +22,15 @@ pub fn value(out: &mut Vec<u8>, v: &Value, style: &TextStyle, scratch: &mut Vec<
         Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
         Value::UInt(u) => out.extend_from_slice(itoa::Buffer::new().format(*u).as_bytes()),
-        Value::Float(f) if f.is_finite() => out.extend_from_slice(ryu::Buffer::new().format_finite(*f).as_bytes()),
-        Value::Float32(f) if f.is_finite() => out.extend_from_slice(ryu::Buffer::new().format_finite(*f).as_bytes()),
-        Value::Json(s) if serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok() => out.extend_from_slice(s.as_bytes()),
+        Value::Float(f) if f.is_finite() => {
+            out.extend_from_slice(ryu::Buffer::new().format_finite(*f).as_bytes())
+        }
+        Value::Float32(f) if f.is_finite() => {
+            out.extend_from_slice(ryu::Buffer::new().format_finite(*f).as_bytes())
+        }
+        Value::Json(s) if serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok() => {
+            out.extend_from_slice(s.as_bytes())
+        }
         Value::Bytes(b) => {
             let mut hex = String::with_capacity(2 + b.len() * 2);
             hex.push_str("\\x");
@@ -148,7 +154,12 @@ impl Output for JsonOutput {
         Ok(())
     }
 
-    fn finish(&mut self, error: Option<&DbError>, elapsed_ms: u64, cancelled: bool) -> io::Result<()> {
+    fn finish(
+        &mut self,
+        error: Option<&DbError>,
+        elapsed_ms: u64,
+        cancelled: bool,
+    ) -> io::Result<()> {
         if self.open_rows {
             // The query failed inside a result set: close it without a summary.
             self.out.write_all(b"]}")?;
@@ -197,7 +208,11 @@ impl Output for JsonlOutput {
             .map(|c| {
                 let n = seen.entry(c.name.as_str()).or_insert(0);
                 *n += 1;
-                let name = if *n == 1 { c.name.clone() } else { format!("{}_{n}", c.name) };
+                let name = if *n == 1 {
+                    c.name.clone()
+                } else {
+                    format!("{}_{n}", c.name)
+                };
                 let mut key = Vec::new();
                 string(&mut key, &name);
                 key.push(b':');

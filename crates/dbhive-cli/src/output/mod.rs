@@ -29,7 +29,12 @@ pub trait Output {
         Ok(())
     }
     /// Called once at the end, with the error that ended the query if any.
-    fn finish(&mut self, error: Option<&dbhive_core::DbError>, elapsed_ms: u64, cancelled: bool) -> io::Result<()>;
+    fn finish(
+        &mut self,
+        error: Option<&dbhive_core::DbError>,
+        elapsed_ms: u64,
+        cancelled: bool,
+    ) -> io::Result<()>;
 }
 
 /// Prints nothing; the rows are still fetched and decoded.

@@ -40,7 +40,16 @@ impl TableOutput {
             return "NULL".into();
         }
         self.scratch.clear();
-        self.style.write(v, &mut self.scratch);
+        if let Value::Bytes(bytes) = v {
+            // Binary is unreadable raw in a terminal, whatever the engine's export does.
+            self.scratch.extend_from_slice(b"\\x");
+            for b in bytes {
+                self.scratch
+                    .extend_from_slice(format!("{b:02x}").as_bytes());
+            }
+        } else {
+            self.style.write(v, &mut self.scratch);
+        }
         let text = String::from_utf8_lossy(&self.scratch);
         let mut s = String::with_capacity(text.len());
         for c in text.chars() {
@@ -106,9 +115,11 @@ impl TableOutput {
 
 fn is_numeric(type_name: &str) -> bool {
     let t = type_name.to_ascii_lowercase();
-    ["int", "float", "numeric", "decimal", "real", "double", "money", "oid", "serial"]
-        .iter()
-        .any(|n| t.starts_with(n) || t.contains(n))
+    [
+        "int", "float", "numeric", "decimal", "real", "double", "money", "oid", "serial",
+    ]
+    .iter()
+    .any(|n| t.starts_with(n) || t.contains(n))
         && !t.contains("[]")
         && !t.contains("interval")
         && !t.contains("point")

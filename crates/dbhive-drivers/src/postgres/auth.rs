@@ -40,7 +40,10 @@ fn hi(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 32] {
 }
 
 fn protocol_error(what: &str) -> DbError {
-    DbError::new(ErrorKind::Auth, format!("SCRAM authentication failed: {what}"))
+    DbError::new(
+        ErrorKind::Auth,
+        format!("SCRAM authentication failed: {what}"),
+    )
 }
 
 /// The client side of one SCRAM-SHA-256 exchange.
@@ -54,7 +57,8 @@ pub struct Scram {
 impl Scram {
     pub fn new(password: &str) -> DbResult<Scram> {
         let mut raw = [0u8; 18];
-        getrandom::fill(&mut raw).map_err(|e| DbError::internal(format!("no random source: {e}")))?;
+        getrandom::fill(&mut raw)
+            .map_err(|e| DbError::internal(format!("no random source: {e}")))?;
         let client_nonce = B64.encode(raw);
         // As the server does: SASLprep the password when it can, else use it as is.
         let password = match stringprep::saslprep(password) {
@@ -76,7 +80,8 @@ impl Scram {
 
     /// Takes server-first-message, returns client-final-message.
     pub fn client_final(&mut self, server_first: &[u8]) -> DbResult<String> {
-        let server_first = std::str::from_utf8(server_first).map_err(|_| protocol_error("server message is not UTF-8"))?;
+        let server_first = std::str::from_utf8(server_first)
+            .map_err(|_| protocol_error("server message is not UTF-8"))?;
         let mut nonce = None;
         let mut salt = None;
         let mut iterations = None;
@@ -84,9 +89,15 @@ impl Scram {
             if let Some(v) = part.strip_prefix("r=") {
                 nonce = Some(v);
             } else if let Some(v) = part.strip_prefix("s=") {
-                salt = Some(B64.decode(v).map_err(|_| protocol_error("salt is not base64"))?);
+                salt = Some(
+                    B64.decode(v)
+                        .map_err(|_| protocol_error("salt is not base64"))?,
+                );
             } else if let Some(v) = part.strip_prefix("i=") {
-                iterations = Some(v.parse::<u32>().map_err(|_| protocol_error("bad iteration count"))?);
+                iterations = Some(
+                    v.parse::<u32>()
+                        .map_err(|_| protocol_error("bad iteration count"))?,
+                );
             }
         }
         let (Some(nonce), Some(salt), Some(iterations)) = (nonce, salt, iterations) else {
@@ -102,7 +113,10 @@ impl Scram {
         let client_key = hmac(&salted, b"Client Key");
         let stored_key = sha256(&client_key);
         let without_proof = format!("c=biws,r={nonce}");
-        let auth_message = format!("{},{},{}", self.client_first_bare, server_first, without_proof);
+        let auth_message = format!(
+            "{},{},{}",
+            self.client_first_bare, server_first, without_proof
+        );
         let client_signature = hmac(&stored_key, auth_message.as_bytes());
         let mut proof = client_key;
         for (p, s) in proof.iter_mut().zip(client_signature.iter()) {
@@ -115,7 +129,8 @@ impl Scram {
 
     /// Checks server-final-message: proves the server knew the password too.
     pub fn verify_final(&self, server_final: &[u8]) -> DbResult<()> {
-        let text = std::str::from_utf8(server_final).map_err(|_| protocol_error("server message is not UTF-8"))?;
+        let text = std::str::from_utf8(server_final)
+            .map_err(|_| protocol_error("server message is not UTF-8"))?;
         if let Some(e) = text.strip_prefix("e=") {
             return Err(protocol_error(e));
         }
@@ -123,10 +138,14 @@ impl Scram {
             .split(',')
             .find_map(|p| p.strip_prefix("v="))
             .ok_or_else(|| protocol_error("no server signature"))?;
-        let got = B64.decode(v).map_err(|_| protocol_error("server signature is not base64"))?;
+        let got = B64
+            .decode(v)
+            .map_err(|_| protocol_error("server signature is not base64"))?;
         match &self.server_signature {
             Some(expected) if expected.as_slice() == got.as_slice() => Ok(()),
-            _ => Err(protocol_error("the server's signature does not match: it may not be the server you meant")),
+            _ => Err(protocol_error(
+                "the server's signature does not match: it may not be the server you meant",
+            )),
         }
     }
 }

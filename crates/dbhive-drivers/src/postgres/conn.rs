@@ -6,12 +6,16 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use dbhive_core::{Column, DbError, DbResult, ErrorKind, EventSink, Notice, RowOutcome, Secret, Value};
+use dbhive_core::{
+    Column, DbError, DbResult, ErrorKind, EventSink, Notice, RowOutcome, Secret, Value,
+};
 use tokio::io::AsyncWriteExt;
 
 use super::auth::{Scram, md5_password};
 use super::errors::{to_error, to_notice};
-use super::protocol::{ErrorFields, Frame, ReadBuffer, Reader, frontend, parse_command_tag, parse_row_description};
+use super::protocol::{
+    ErrorFields, Frame, ReadBuffer, Reader, frontend, parse_command_tag, parse_row_description,
+};
 use super::stream::{Endpoint, Stream, open};
 use super::types::{self, Decoder, PgType};
 
@@ -70,20 +74,25 @@ impl RawConn {
     pub async fn connect(p: &ConnectParams<'_>) -> DbResult<RawConn> {
         let attempt = async {
             match Self::connect_once(p, true).await {
-                Err(e) if e.kind == ErrorKind::Tls && p.endpoint.tls == dbhive_core::TlsMode::Prefer => {
+                Err(e)
+                    if e.kind == ErrorKind::Tls
+                        && p.endpoint.tls == dbhive_core::TlsMode::Prefer =>
+                {
                     Self::connect_once(p, false).await
                 }
                 other => other,
             }
         };
-        tokio::time::timeout(p.timeout, attempt).await.unwrap_or_else(|_| {
-            Err(DbError::timeout(format!(
-                "no answer from the server at {}:{} within {} s",
-                p.endpoint.host,
-                p.endpoint.port,
-                p.timeout.as_secs()
-            )))
-        })
+        tokio::time::timeout(p.timeout, attempt)
+            .await
+            .unwrap_or_else(|_| {
+                Err(DbError::timeout(format!(
+                    "no answer from the server at {}:{} within {} s",
+                    p.endpoint.host,
+                    p.endpoint.port,
+                    p.timeout.as_secs()
+                )))
+            })
     }
 
     async fn connect_once(p: &ConnectParams<'_>, try_tls: bool) -> DbResult<RawConn> {
@@ -134,8 +143,14 @@ impl RawConn {
                         }
                         5 => {
                             let pw = require_password(p, "an MD5 password")?;
-                            let salt: [u8; 4] = r.bytes(4)?.try_into().map_err(|_| DbError::connection("bad MD5 salt"))?;
-                            frontend::password(&mut self.wbuf, &md5_password(p.user, pw.expose(), &salt));
+                            let salt: [u8; 4] = r
+                                .bytes(4)?
+                                .try_into()
+                                .map_err(|_| DbError::connection("bad MD5 salt"))?;
+                            frontend::password(
+                                &mut self.wbuf,
+                                &md5_password(p.user, pw.expose(), &salt),
+                            );
                             self.send().await?;
                         }
                         10 => {
@@ -150,29 +165,42 @@ impl RawConn {
                             if !mechanisms.iter().any(|m| m == "SCRAM-SHA-256") {
                                 return Err(DbError::new(
                                     ErrorKind::Auth,
-                                    format!("the server offers only {} authentication, which DB-Hive does not support", mechanisms.join(", ")),
+                                    format!(
+                                        "the server offers only {} authentication, which DB-Hive does not support",
+                                        mechanisms.join(", ")
+                                    ),
                                 ));
                             }
                             let pw = require_password(p, "a SCRAM-SHA-256 password")?;
                             let s = Scram::new(pw.expose())?;
-                            frontend::sasl_initial(&mut self.wbuf, "SCRAM-SHA-256", s.client_first().as_bytes());
+                            frontend::sasl_initial(
+                                &mut self.wbuf,
+                                "SCRAM-SHA-256",
+                                s.client_first().as_bytes(),
+                            );
                             scram = Some(s);
                             self.send().await?;
                         }
                         11 => {
-                            let s = scram.as_mut().ok_or_else(|| DbError::connection("SASL continue without a SASL start"))?;
+                            let s = scram.as_mut().ok_or_else(|| {
+                                DbError::connection("SASL continue without a SASL start")
+                            })?;
                             let answer = s.client_final(r.rest())?;
                             frontend::sasl_response(&mut self.wbuf, answer.as_bytes());
                             self.send().await?;
                         }
                         12 => {
-                            let s = scram.as_ref().ok_or_else(|| DbError::connection("SASL final without a SASL start"))?;
+                            let s = scram.as_ref().ok_or_else(|| {
+                                DbError::connection("SASL final without a SASL start")
+                            })?;
                             s.verify_final(r.rest())?;
                         }
                         code => {
                             return Err(DbError::new(
                                 ErrorKind::Auth,
-                                format!("the server asks for an authentication method DB-Hive does not support (code {code}: Kerberos, GSSAPI or SSPI)"),
+                                format!(
+                                    "the server asks for an authentication method DB-Hive does not support (code {code}: Kerberos, GSSAPI or SSPI)"
+                                ),
                             ));
                         }
                     }
@@ -213,7 +241,10 @@ impl RawConn {
     }
 
     pub fn server_version(&self) -> &str {
-        self.params.get("server_version").map(String::as_str).unwrap_or("")
+        self.params
+            .get("server_version")
+            .map(String::as_str)
+            .unwrap_or("")
     }
 
     pub fn cancel_key(&self) -> CancelKey {
@@ -267,7 +298,9 @@ impl RawConn {
             }
             let filled = match sink.flush_deadline() {
                 Some(deadline) => {
-                    match tokio::time::timeout_at(deadline.into(), self.rbuf.fill(&mut self.stream)).await {
+                    match tokio::time::timeout_at(deadline.into(), self.rbuf.fill(&mut self.stream))
+                        .await
+                    {
                         Ok(r) => r,
                         Err(_) => {
                             sink.flush().await;
@@ -286,9 +319,17 @@ impl RawConn {
 
     /// Runs `sql` (any number of statements) with the simple query protocol and streams
     /// every result into `sink`. Returns the first error the server reported.
-    pub async fn simple_query(&mut self, sql: &str, sink: &mut EventSink, resolver: &dyn ResolveTypes) -> DbResult<()> {
+    pub async fn simple_query(
+        &mut self,
+        sql: &str,
+        sink: &mut EventSink,
+        resolver: &dyn ResolveTypes,
+    ) -> DbResult<()> {
         if sql.as_bytes().contains(&0) {
-            return Err(DbError::new(ErrorKind::Syntax, "the query text contains a NUL character, which PostgreSQL cannot accept"));
+            return Err(DbError::new(
+                ErrorKind::Syntax,
+                "the query text contains a NUL character, which PostgreSQL cannot accept",
+            ));
         }
         frontend::query(&mut self.wbuf, sql);
         self.busy = true;
@@ -305,7 +346,9 @@ impl RawConn {
                         let n = r.i16()? as usize;
                         if n != decoders.len() {
                             self.broken = true;
-                            return Err(DbError::connection("protocol error: a row has a different number of columns than its description"));
+                            return Err(DbError::connection(
+                                "protocol error: a row has a different number of columns than its description",
+                            ));
                         }
                         for d in &decoders {
                             sink.push(match r.value()? {
@@ -322,7 +365,8 @@ impl RawConn {
                 b'T' => {
                     let fields = parse_row_description(self.rbuf.body(&frame))?;
                     self.rbuf.consume(&frame);
-                    let mut pg_types: Vec<Option<PgType>> = fields.iter().map(|f| resolver.cached(f.type_oid)).collect();
+                    let mut pg_types: Vec<Option<PgType>> =
+                        fields.iter().map(|f| resolver.cached(f.type_oid)).collect();
                     let missing: Vec<u32> = fields
                         .iter()
                         .zip(&pg_types)
@@ -344,7 +388,10 @@ impl RawConn {
                             name: format!("oid {}", f.type_oid).into(),
                             decoder: Decoder::Other(format!("oid {}", f.type_oid).into()),
                         });
-                        columns.push(Column::new(f.name.clone(), type_display(&t, f.type_modifier)));
+                        columns.push(Column::new(
+                            f.name.clone(),
+                            type_display(&t, f.type_modifier),
+                        ));
                         decoders.push(t.decoder);
                     }
                     sink.start_result(columns).await;
@@ -355,7 +402,9 @@ impl RawConn {
                     self.rbuf.consume(&frame);
                     let (command, count) = parse_command_tag(&tag);
                     let affected = if in_result {
-                        matches!(command.as_str(), "INSERT" | "UPDATE" | "DELETE" | "MERGE").then_some(count).flatten()
+                        matches!(command.as_str(), "INSERT" | "UPDATE" | "DELETE" | "MERGE")
+                            .then_some(count)
+                            .flatten()
                     } else {
                         count
                     };
@@ -382,7 +431,12 @@ impl RawConn {
                     let channel = r.cstr()?;
                     let payload = r.cstr()?;
                     self.rbuf.consume(&frame);
-                    let mut n = Notice::new("NOTIFY", format!("asynchronous notification \"{channel}\" received from server process with PID {pid}"));
+                    let mut n = Notice::new(
+                        "NOTIFY",
+                        format!(
+                            "asynchronous notification \"{channel}\" received from server process with PID {pid}"
+                        ),
+                    );
                     if !payload.is_empty() {
                         n.detail = Some(payload);
                     }
@@ -430,7 +484,10 @@ impl RawConn {
                 }
                 other => {
                     self.broken = true;
-                    return Err(DbError::connection(format!("protocol error: unexpected message {:?}", other as char)));
+                    return Err(DbError::connection(format!(
+                        "protocol error: unexpected message {:?}",
+                        other as char
+                    )));
                 }
             }
         }
@@ -460,12 +517,13 @@ impl RawConn {
                     }
                     out.rows.push(row);
                 }
-                b'T' => out.columns = parse_row_description(body)?.into_iter().map(|f| f.name).collect(),
-                b'E' => {
-                    if error.is_none() {
-                        error = Some(to_error(ErrorFields::parse(body)));
-                    }
+                b'T' => {
+                    out.columns = parse_row_description(body)?
+                        .into_iter()
+                        .map(|f| f.name)
+                        .collect()
                 }
+                b'E' if error.is_none() => error = Some(to_error(ErrorFields::parse(body))),
                 b'S' => {
                     let body = body.to_vec();
                     self.parameter_status(&body);
@@ -530,7 +588,10 @@ fn require_password<'a>(p: &'a ConnectParams<'_>, what: &str) -> DbResult<&'a Se
     p.password.ok_or_else(|| {
         DbError::new(
             ErrorKind::Auth,
-            format!("the server asks for {what} for user \"{}\", and none was given", p.user),
+            format!(
+                "the server asks for {what} for user \"{}\", and none was given",
+                p.user
+            ),
         )
     })
 }

@@ -50,11 +50,18 @@ pub async fn ddl(conn: &mut RawConn, table: &TableRef) -> DbResult<String> {
             if relkind == "v" {
                 let _ = writeln!(out, "CREATE OR REPLACE VIEW {name} AS\n{body};");
             } else {
-                let _ = writeln!(out, "CREATE MATERIALIZED VIEW {name} AS\n{body}\nWITH DATA;");
+                let _ = writeln!(
+                    out,
+                    "CREATE MATERIALIZED VIEW {name} AS\n{body}\nWITH DATA;"
+                );
             }
         }
         _ => {
-            let unlogged = if row.opt(3) == Some("u") { "UNLOGGED " } else { "" };
+            let unlogged = if row.opt(3) == Some("u") {
+                "UNLOGGED "
+            } else {
+                ""
+            };
             let foreign = if relkind == "f" { "FOREIGN " } else { "" };
             let partition_of = row.owned(7);
             let columns = conn
@@ -124,7 +131,11 @@ pub async fn ddl(conn: &mut RawConn, table: &TableRef) -> DbResult<String> {
                     let _ = write!(out, "\n{}", row.text(6));
                 }
                 None => {
-                    let _ = write!(out, "CREATE {unlogged}{foreign}TABLE {name} (\n{}\n)", lines.join(",\n"));
+                    let _ = write!(
+                        out,
+                        "CREATE {unlogged}{foreign}TABLE {name} (\n{}\n)",
+                        lines.join(",\n")
+                    );
                 }
             }
             let parents = row.list(8);

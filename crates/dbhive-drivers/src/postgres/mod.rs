@@ -23,9 +23,10 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use dbhive_core::pool::{Manage, Pool, Pooled};
 use dbhive_core::{
-    ColumnInfo, Connection, ConnectionConfig, DatabaseInfo, DbError, DbResult, Driver, Engine, EventSink, ForeignKeyInfo,
-    IndexInfo, Notice, QueryOptions, QueryStream, SchemaInfo, SchemaNode, Secret, ServerCancel, ServerInfo, Session,
-    TableDescription, TableInfo, TableRef, TextStyle, run_options, spawn_query,
+    ColumnInfo, Connection, ConnectionConfig, DatabaseInfo, DbError, DbResult, Driver, Engine,
+    EventSink, ForeignKeyInfo, IndexInfo, Notice, QueryOptions, QueryStream, SchemaInfo,
+    SchemaNode, Secret, ServerCancel, ServerInfo, Session, TableDescription, TableInfo, TableRef,
+    TextStyle, run_options, spawn_query,
 };
 
 use conn::{CancelKey, ConnectParams, RawConn, ResolveTypes};
@@ -44,7 +45,11 @@ impl Driver for PgDriver {
         Engine::Postgres
     }
 
-    async fn connect(&self, config: &ConnectionConfig, secret: Option<Secret>) -> DbResult<Arc<dyn Connection>> {
+    async fn connect(
+        &self,
+        config: &ConnectionConfig,
+        secret: Option<Secret>,
+    ) -> DbResult<Arc<dyn Connection>> {
         Ok(Arc::new(PgConnection::open(config, secret).await?))
     }
 }
@@ -121,7 +126,10 @@ impl PgConnection {
             database: config.database.clone().unwrap_or_else(|| user.clone()),
             user,
             password: secret,
-            application_name: config.option("application_name").unwrap_or("DB-Hive").to_string(),
+            application_name: config
+                .option("application_name")
+                .unwrap_or("DB-Hive")
+                .to_string(),
             options: config.option("options").map(str::to_string),
             timeout: config.connect_timeout(),
         });
@@ -137,7 +145,10 @@ impl PgConnection {
 
     fn db_pool(&self, database: Option<&str>) -> DbResult<Arc<DbPool>> {
         let name = database.unwrap_or(&self.base.database);
-        let mut pools = self.pools.lock().map_err(|_| DbError::internal("pool map lock poisoned"))?;
+        let mut pools = self
+            .pools
+            .lock()
+            .map_err(|_| DbError::internal("pool map lock poisoned"))?;
         if let Some(p) = pools.get(name) {
             return Ok(p.clone());
         }
@@ -152,7 +163,9 @@ impl PgConnection {
         });
         let db = Arc::new(DbPool {
             pool: Pool::new(
-                PgManager { target: target.clone() },
+                PgManager {
+                    target: target.clone(),
+                },
                 self.config.pool_size,
                 Duration::from_secs(30),
             ),
@@ -193,8 +206,12 @@ impl Connection for PgConnection {
 
     async fn server_info(&self) -> DbResult<ServerInfo> {
         let mut c = self.catalog(None).await?;
-        let r = c.query("SELECT version(), current_database(), current_user", &[]).await?;
-        let row = catalog::rows(&r).next().ok_or_else(|| DbError::internal("version() returned no row"))?;
+        let r = c
+            .query("SELECT version(), current_database(), current_user", &[])
+            .await?;
+        let row = catalog::rows(&r)
+            .next()
+            .ok_or_else(|| DbError::internal("version() returned no row"))?;
         Ok(ServerInfo {
             engine: Engine::Postgres,
             version: row.text(0),
@@ -224,7 +241,11 @@ impl Connection for PgConnection {
         catalog::schemas(&mut c).await
     }
 
-    async fn tables(&self, database: Option<&str>, schema: Option<&str>) -> DbResult<Vec<TableInfo>> {
+    async fn tables(
+        &self,
+        database: Option<&str>,
+        schema: Option<&str>,
+    ) -> DbResult<Vec<TableInfo>> {
         let mut c = self.catalog(database).await?;
         catalog::tables(&mut c, schema.unwrap_or("public"), "rpvmf").await
     }
@@ -324,7 +345,14 @@ impl PoolResolver<'_> {
             if wanted.is_empty() {
                 break;
             }
-            let list = format!("{{{}}}", wanted.iter().map(u32::to_string).collect::<Vec<_>>().join(","));
+            let list = format!(
+                "{{{}}}",
+                wanted
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
             let r = conn
                 .query(
                     "SELECT t.oid, format_type(t.oid, NULL), t.typtype, t.typcategory, t.typelem,
@@ -345,7 +373,10 @@ impl PoolResolver<'_> {
                 if base != 0 {
                     wanted.push(base);
                 }
-                rows.insert(oid, (row.text(1), row.text(2), row.text(3), elem, base, delim));
+                rows.insert(
+                    oid,
+                    (row.text(1), row.text(2), row.text(3), elem, base, delim),
+                );
             }
         }
         fn build(
@@ -362,7 +393,9 @@ impl PoolResolver<'_> {
             let decoder = if depth > 4 {
                 Decoder::Other(name.clone())
             } else if typtype == "d" {
-                build(*base, rows, cache, depth + 1).map(|b| b.decoder).unwrap_or(Decoder::Other(name.clone()))
+                build(*base, rows, cache, depth + 1)
+                    .map(|b| b.decoder)
+                    .unwrap_or(Decoder::Other(name.clone()))
             } else if category == "A" && *elem != 0 {
                 let element = build(*elem, rows, cache, depth + 1)?;
                 let delimiter = rows.get(elem).map(|r| r.5).unwrap_or(b',');
@@ -416,7 +449,9 @@ impl PgSession {
         sink: Option<&mut EventSink>,
     ) -> DbResult<&'a mut RawConn> {
         let healthy = match slot.as_mut() {
-            Some(c) if c.is_usable() => c.last_used.elapsed() < SESSION_CHECK_AFTER_IDLE || c.ping().await.is_ok(),
+            Some(c) if c.is_usable() => {
+                c.last_used.elapsed() < SESSION_CHECK_AFTER_IDLE || c.ping().await.is_ok()
+            }
             _ => false,
         };
         if !healthy {
@@ -439,7 +474,8 @@ impl PgSession {
                 }
             }
         }
-        slot.as_mut().ok_or_else(|| DbError::internal("session connection missing after connect"))
+        slot.as_mut()
+            .ok_or_else(|| DbError::internal("session connection missing after connect"))
     }
 
     async fn run(&self, sql: &str, sink: &mut EventSink) -> DbResult<()> {
@@ -473,7 +509,7 @@ impl Session for PgSession {
         let run = run_options(&options, &self.config);
         spawn_query(run, canceller, move |mut sink| async move {
             let result = self.run(&sql, &mut sink).await;
-            (sink, result)
+            (Some(sink), result)
         })
     }
 

@@ -84,7 +84,9 @@ impl ReadBuffer {
     /// Reads more bytes from `stream`. Errors with a connection error at end of stream.
     pub async fn fill<S: AsyncRead + Unpin>(&mut self, stream: &mut S) -> DbResult<()> {
         let wanted = self.wanted();
-        if self.start > 0 && (self.buf.len() - self.end < READ_CHUNK || self.buf.len() - self.start < wanted) {
+        if self.start > 0
+            && (self.buf.len() - self.end < READ_CHUNK || self.buf.len() - self.start < wanted)
+        {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
@@ -98,7 +100,9 @@ impl ReadBuffer {
         }
         let n = stream.read(&mut self.buf[self.end..]).await?;
         if n == 0 {
-            return Err(DbError::connection("the server closed the connection unexpectedly"));
+            return Err(DbError::connection(
+                "the server closed the connection unexpectedly",
+            ));
         }
         self.end += n;
         Ok(())
@@ -214,13 +218,19 @@ impl<'a> Reader<'a> {
     }
 
     pub fn i16(&mut self) -> DbResult<i16> {
-        let b = self.data.get(self.pos..self.pos + 2).ok_or_else(truncated)?;
+        let b = self
+            .data
+            .get(self.pos..self.pos + 2)
+            .ok_or_else(truncated)?;
         self.pos += 2;
         Ok(i16::from_be_bytes([b[0], b[1]]))
     }
 
     pub fn i32(&mut self) -> DbResult<i32> {
-        let b = self.data.get(self.pos..self.pos + 4).ok_or_else(truncated)?;
+        let b = self
+            .data
+            .get(self.pos..self.pos + 4)
+            .ok_or_else(truncated)?;
         self.pos += 4;
         Ok(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
@@ -232,7 +242,10 @@ impl<'a> Reader<'a> {
     }
 
     pub fn bytes(&mut self, n: usize) -> DbResult<&'a [u8]> {
-        let b = self.data.get(self.pos..self.pos + n).ok_or_else(truncated)?;
+        let b = self
+            .data
+            .get(self.pos..self.pos + n)
+            .ok_or_else(truncated)?;
         self.pos += n;
         Ok(b)
     }

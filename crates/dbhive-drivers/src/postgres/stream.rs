@@ -23,7 +23,11 @@ impl Stream {
 }
 
 impl AsyncRead for Stream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
             #[cfg(unix)]
@@ -34,7 +38,11 @@ impl AsyncRead for Stream {
 }
 
 impl AsyncWrite for Stream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Stream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
             #[cfg(unix)]
@@ -107,7 +115,9 @@ pub async fn open(endpoint: &Endpoint, try_tls: bool) -> DbResult<Stream> {
             return Ok(Stream::Unix(s));
         }
         #[cfg(not(unix))]
-        return Err(DbError::unsupported("Unix sockets are not available on this system"));
+        return Err(DbError::unsupported(
+            "Unix sockets are not available on this system",
+        ));
     }
     let tcp = TcpStream::connect((endpoint.host.as_str(), endpoint.port))
         .await
@@ -140,7 +150,9 @@ async fn negotiate_tls(endpoint: &Endpoint, mut tcp: TcpStream) -> DbResult<Stre
         other => {
             return Err(DbError::new(
                 ErrorKind::Connection,
-                format!("unexpected answer {other:#x} to the TLS request: is this a PostgreSQL server?"),
+                format!(
+                    "unexpected answer {other:#x} to the TLS request: is this a PostgreSQL server?"
+                ),
             ));
         }
     }
@@ -150,10 +162,19 @@ async fn negotiate_tls(endpoint: &Endpoint, mut tcp: TcpStream) -> DbResult<Stre
         .danger_accept_invalid_hostnames(endpoint.tls != TlsMode::VerifyFull);
     if let Some(path) = &endpoint.root_cert {
         let pem = std::fs::read(path).map_err(|e| {
-            DbError::new(ErrorKind::Tls, format!("cannot read the root certificate {}: {e}", path.display()))
+            DbError::new(
+                ErrorKind::Tls,
+                format!("cannot read the root certificate {}: {e}", path.display()),
+            )
         })?;
         let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| {
-            DbError::new(ErrorKind::Tls, format!("the root certificate {} is not valid PEM: {e}", path.display()))
+            DbError::new(
+                ErrorKind::Tls,
+                format!(
+                    "the root certificate {} is not valid PEM: {e}",
+                    path.display()
+                ),
+            )
         })?;
         builder.add_root_certificate(cert);
     }
@@ -161,18 +182,25 @@ async fn negotiate_tls(endpoint: &Endpoint, mut tcp: TcpStream) -> DbResult<Stre
         .build()
         .map_err(|e| DbError::new(ErrorKind::Tls, format!("cannot set up TLS: {e}")))?;
     let connector = tokio_native_tls::TlsConnector::from(connector);
-    let tls = connector
-        .connect(&endpoint.host, tcp)
-        .await
-        .map_err(|e| DbError::new(ErrorKind::Tls, format!("TLS handshake with {} failed: {e}", endpoint.describe())))?;
+    let tls = connector.connect(&endpoint.host, tcp).await.map_err(|e| {
+        DbError::new(
+            ErrorKind::Tls,
+            format!("TLS handshake with {} failed: {e}", endpoint.describe()),
+        )
+    })?;
     Ok(Stream::Tls(Box::new(tls)))
 }
 
 fn connect_error(endpoint: &Endpoint, e: &io::Error) -> DbError {
     let what = match e.kind() {
-        io::ErrorKind::ConnectionRefused => "connection refused. Is the server running and accepting connections on that port?".to_string(),
+        io::ErrorKind::ConnectionRefused => {
+            "connection refused. Is the server running and accepting connections on that port?"
+                .to_string()
+        }
         io::ErrorKind::TimedOut => "timed out".to_string(),
-        io::ErrorKind::NotFound if endpoint.is_socket() => "no such socket. Is the server running locally?".to_string(),
+        io::ErrorKind::NotFound if endpoint.is_socket() => {
+            "no such socket. Is the server running locally?".to_string()
+        }
         _ => e.to_string(),
     };
     let kind = if e.kind() == io::ErrorKind::TimedOut {
@@ -180,7 +208,13 @@ fn connect_error(endpoint: &Endpoint, e: &io::Error) -> DbError {
     } else {
         ErrorKind::Connection
     };
-    DbError::new(kind, format!("could not connect to the server at {}: {what}", endpoint.describe()))
+    DbError::new(
+        kind,
+        format!(
+            "could not connect to the server at {}: {what}",
+            endpoint.describe()
+        ),
+    )
 }
 
 /// Sends a cancel request for the backend `pid` / `secret` on a fresh connection.

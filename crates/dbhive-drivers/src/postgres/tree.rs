@@ -31,7 +31,11 @@ pub async fn list_children(conn: &PgConnection, path: &[String]) -> DbResult<Vec
                 .map(|s| {
                     let mut n = SchemaNode::new(NodeKind::Schema, s.name, path);
                     n.comment = s.comment;
-                    n.detail = if s.is_system { Some("system".into()) } else { s.owner };
+                    n.detail = if s.is_system {
+                        Some("system".into())
+                    } else {
+                        s.owner
+                    };
                     n
                 })
                 .collect())
@@ -51,7 +55,11 @@ pub async fn list_children(conn: &PgConnection, path: &[String]) -> DbResult<Vec
                     out.push(SchemaNode::folder(folder, path, Some(count)));
                 }
             }
-            out.push(SchemaNode::folder(FolderKind::Functions, path, Some(counts.functions)));
+            out.push(SchemaNode::folder(
+                FolderKind::Functions,
+                path,
+                Some(counts.functions),
+            ));
             for (folder, count) in [
                 (FolderKind::Procedures, counts.procedures),
                 (FolderKind::Sequences, counts.sequences),
@@ -75,8 +83,13 @@ pub async fn list_children(conn: &PgConnection, path: &[String]) -> DbResult<Vec
                         .await?
                         .into_iter()
                         .map(|r| {
-                            let kind = if procedures { NodeKind::Procedure } else { NodeKind::Function };
-                            let mut n = SchemaNode::new(kind, format!("{}({})", r.name, r.arguments), path);
+                            let kind = if procedures {
+                                NodeKind::Procedure
+                            } else {
+                                NodeKind::Function
+                            };
+                            let mut n =
+                                SchemaNode::new(kind, format!("{}({})", r.name, r.arguments), path);
                             n.detail = r.result.map(|t| format!("→ {t}"));
                             n.comment = r.comment;
                             n
@@ -109,8 +122,12 @@ pub async fn list_children(conn: &PgConnection, path: &[String]) -> DbResult<Vec
                 name: name.clone(),
             };
             let folders = match FolderKind::from_key(folder) {
-                Some(FolderKind::Tables | FolderKind::ForeignTables | FolderKind::Views) => table_folders(path),
-                Some(FolderKind::MaterializedViews) => vec![SchemaNode::folder(FolderKind::Indexes, path, None)],
+                Some(FolderKind::Tables | FolderKind::ForeignTables | FolderKind::Views) => {
+                    table_folders(path)
+                }
+                Some(FolderKind::MaterializedViews) => {
+                    vec![SchemaNode::folder(FolderKind::Indexes, path, None)]
+                }
                 _ => return Err(unknown_path(path)),
             };
             let mut c = conn.catalog(Some(db)).await?;
@@ -119,7 +136,10 @@ pub async fn list_children(conn: &PgConnection, path: &[String]) -> DbResult<Vec
                 // A table without columns exists; a missing one is an error.
                 catalog::table(&mut c, &table).await?;
             }
-            let mut out: Vec<SchemaNode> = columns.iter().map(|col| SchemaNode::for_column(col, path)).collect();
+            let mut out: Vec<SchemaNode> = columns
+                .iter()
+                .map(|col| SchemaNode::for_column(col, path))
+                .collect();
             out.extend(folders);
             Ok(out)
         }

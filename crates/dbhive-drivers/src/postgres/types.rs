@@ -237,11 +237,17 @@ pub fn decode(decoder: &Decoder, raw: &[u8]) -> Value {
             b"f" => Value::Bool(false),
             _ => text_or_bytes(raw, Value::Text),
         },
-        Decoder::Float8 => match std::str::from_utf8(raw).ok().and_then(|s| s.parse::<f64>().ok()) {
+        Decoder::Float8 => match std::str::from_utf8(raw)
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+        {
             Some(f) => Value::Float(f),
             None => text_or_bytes(raw, Value::Decimal),
         },
-        Decoder::Float4 => match std::str::from_utf8(raw).ok().and_then(|s| s.parse::<f32>().ok()) {
+        Decoder::Float4 => match std::str::from_utf8(raw)
+            .ok()
+            .and_then(|s| s.parse::<f32>().ok())
+        {
             Some(f) => Value::Float32(f),
             None => text_or_bytes(raw, Value::Decimal),
         },
@@ -447,17 +453,35 @@ mod tests {
             assert_eq!(text(&v), literal);
         }
         let ty = builtin(1007).expect("int4[]");
-        assert!(matches!(decode(&ty.decoder, b"[2:3]={5,6}"), Value::Other { .. }));
+        assert!(matches!(
+            decode(&ty.decoder, b"[2:3]={5,6}"),
+            Value::Other { .. }
+        ));
         assert_eq!(text(&decode(&ty.decoder, b"[2:3]={5,6}")), "[2:3]={5,6}");
     }
 
     #[test]
     fn scalars() {
-        assert_eq!(decode(&Decoder::Int, b"-9223372036854775808"), Value::Int(i64::MIN));
-        assert_eq!(decode(&Decoder::Float8, b"-Infinity"), Value::Float(f64::NEG_INFINITY));
+        assert_eq!(
+            decode(&Decoder::Int, b"-9223372036854775808"),
+            Value::Int(i64::MIN)
+        );
+        assert_eq!(
+            decode(&Decoder::Float8, b"-Infinity"),
+            Value::Float(f64::NEG_INFINITY)
+        );
         assert!(matches!(decode(&Decoder::Float8, b"NaN"), Value::Float(f) if f.is_nan()));
-        assert_eq!(decode(&Decoder::Bytea, b"\\x00ff"), Value::Bytes(vec![0, 255]));
-        assert_eq!(decode(&Decoder::Bytea, b"a\\\\\\000"), Value::Bytes(vec![b'a', b'\\', 0]));
-        assert_eq!(decode(&Decoder::Text, &[0xff, 0xfe]), Value::Bytes(vec![0xff, 0xfe]));
+        assert_eq!(
+            decode(&Decoder::Bytea, b"\\x00ff"),
+            Value::Bytes(vec![0, 255])
+        );
+        assert_eq!(
+            decode(&Decoder::Bytea, b"a\\\\\\000"),
+            Value::Bytes(vec![b'a', b'\\', 0])
+        );
+        assert_eq!(
+            decode(&Decoder::Text, &[0xff, 0xfe]),
+            Value::Bytes(vec![0xff, 0xfe])
+        );
     }
 }
