@@ -48,17 +48,26 @@ start() {
             --auth-host=scram-sha-256 --auth-local=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
             || { cat "$dir/initdb.log" >&2; exit 1; }
         rm -f "$dir/pwfile"
+        # A self-signed certificate for localhost / 127.0.0.1, so TLS modes can be tested.
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=localhost" \
+            -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+            -keyout "$dir/data/server.key" -out "$dir/data/server.crt" >/dev/null 2>&1 \
+            || { echo "pg-server: openssl failed to make a test certificate" >&2; exit 1; }
+        cp "$dir/data/server.crt" "$dir/ca.crt"
+        chmod 600 "$dir/data/server.key"
+        [ "$(id -u)" = 0 ] && chown postgres: "$dir/data/server.key" "$dir/data/server.crt"
     fi
     port=${DBHIVE_PG_PORT:-54329}
     while ! port_free "$port"; do port=$((port + 1)); done
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c ssl=on" >/dev/null \
         || { tail -n 20 "$dir/server.log" >&2; exit 1; }
     {
         echo "DBHIVE_TEST_PG_URL=postgres://$user:$password@127.0.0.1:$port/postgres"
         echo "DBHIVE_TEST_PG_PORT=$port"
         echo "DBHIVE_TEST_PG_SOCKET_DIR=$dir"
         echo "DBHIVE_TEST_PG_BIN=$bin"
+        echo "DBHIVE_TEST_PG_CA=$dir/ca.crt"
     } > "$dir/env"
     cat "$dir/env"
 }

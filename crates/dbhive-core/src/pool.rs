@@ -23,8 +23,8 @@ pub trait Manage: Send + Sync + 'static {
     async fn check(&self, conn: &mut Self::Conn) -> DbResult<()>;
 
     /// True when the connection must not be reused (broken socket, desynchronised
-    /// protocol, a transaction left open).
-    fn is_broken(&self, conn: &Self::Conn) -> bool;
+    /// protocol, a transaction left open). Must not block: no round trips here.
+    fn is_broken(&self, conn: &mut Self::Conn) -> bool;
 }
 
 /// Connections idle longer than this are checked before they are handed out.
@@ -95,7 +95,7 @@ impl<M: Manage> Pool<M> {
                 break;
             };
             let idle_for = since.elapsed();
-            if idle_for > MAX_IDLE || self.inner.manager.is_broken(&conn) {
+            if idle_for > MAX_IDLE || self.inner.manager.is_broken(&mut conn) {
                 continue;
             }
             if idle_for > CHECK_AFTER_IDLE && self.inner.manager.check(&mut conn).await.is_err() {
@@ -158,8 +158,8 @@ impl<M: Manage> std::ops::DerefMut for Pooled<M> {
 
 impl<M: Manage> Drop for Pooled<M> {
     fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            if self.pool.permits.is_closed() || self.pool.manager.is_broken(&conn) {
+        if let Some(mut conn) = self.conn.take() {
+            if self.pool.permits.is_closed() || self.pool.manager.is_broken(&mut conn) {
                 return;
             }
             if let Ok(mut idle) = self.pool.idle.lock() {
@@ -187,7 +187,7 @@ mod tests {
         async fn check(&self, _: &mut (u32, bool)) -> DbResult<()> {
             Ok(())
         }
-        fn is_broken(&self, conn: &(u32, bool)) -> bool {
+        fn is_broken(&self, conn: &mut (u32, bool)) -> bool {
             conn.1
         }
     }

@@ -265,6 +265,47 @@ impl RawConn {
         !self.broken && !self.busy
     }
 
+    /// Checks an idle connection without a round trip: a server that shut down, restarted
+    /// or terminated this backend has sent a FATAL error and closed the socket, which is
+    /// already waiting to be read. Returns false for such a dead connection.
+    pub fn check_idle(&mut self) -> bool {
+        if !self.is_usable() {
+            return false;
+        }
+        loop {
+            match self.rbuf.fill_now(&mut self.stream) {
+                None => break,
+                Some(Ok(0)) | Some(Err(_)) => {
+                    self.broken = true;
+                    return false;
+                }
+                Some(Ok(_)) => continue,
+            }
+        }
+        // Anything that arrived while idle: a FATAL error, or harmless status messages.
+        loop {
+            let frame = match self.rbuf.next_frame() {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(_) => {
+                    self.broken = true;
+                    return false;
+                }
+            };
+            let body = self.rbuf.body(&frame).to_vec();
+            self.rbuf.consume(&frame);
+            match frame.tag {
+                b'E' => {
+                    self.broken = true;
+                    return false;
+                }
+                b'S' => self.parameter_status(&body),
+                _ => {}
+            }
+        }
+        true
+    }
+
     async fn send(&mut self) -> DbResult<()> {
         let result = async {
             self.stream.write_all(&self.wbuf).await?;

@@ -26,7 +26,11 @@ pub fn kind_for(code: &str, message: &str) -> ErrorKind {
 }
 
 pub fn to_error(f: ErrorFields) -> DbError {
-    let kind = kind_for(&f.code, &f.message);
+    let mut kind = kind_for(&f.code, &f.message);
+    // Our own CopyFail comes back as 57014 too; it is a refusal, not a cancel.
+    if f.message.starts_with("COPY from stdin failed") {
+        kind = ErrorKind::Unsupported;
+    }
     let mut message = f.message;
     if kind == ErrorKind::Cancelled {
         message = "query cancelled".into();

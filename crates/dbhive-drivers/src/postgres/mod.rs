@@ -95,9 +95,9 @@ impl Manage for PgManager {
         conn.ping().await
     }
 
-    fn is_broken(&self, conn: &RawConn) -> bool {
+    fn is_broken(&self, conn: &mut RawConn) -> bool {
         // A metadata connection left inside a transaction would leak it to the next user.
-        !conn.is_usable() || conn.tx_status != b'I'
+        !conn.check_idle() || conn.tx_status != b'I'
     }
 }
 
@@ -449,10 +449,10 @@ impl PgSession {
         sink: Option<&mut EventSink>,
     ) -> DbResult<&'a mut RawConn> {
         let healthy = match slot.as_mut() {
-            Some(c) if c.is_usable() => {
-                c.last_used.elapsed() < SESSION_CHECK_AFTER_IDLE || c.ping().await.is_ok()
+            Some(c) => {
+                c.check_idle() && (c.last_used.elapsed() < SESSION_CHECK_AFTER_IDLE || c.ping().await.is_ok())
             }
-            _ => false,
+            None => false,
         };
         if !healthy {
             if slot.is_some() {

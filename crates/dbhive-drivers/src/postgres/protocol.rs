@@ -81,6 +81,25 @@ impl ReadBuffer {
         }
     }
 
+    /// Takes whatever bytes are already waiting on `stream` without blocking: Some(Ok(n))
+    /// for n bytes (0: the peer closed), Some(Err) on error, None when nothing is there.
+    pub fn fill_now<S: AsyncRead + Unpin>(&mut self, stream: &mut S) -> Option<std::io::Result<usize>> {
+        if self.buf.len() - self.end < READ_CHUNK {
+            self.buf.resize(self.end + READ_CHUNK, 0);
+        }
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut rb = tokio::io::ReadBuf::new(&mut self.buf[self.end..]);
+        match std::pin::Pin::new(stream).poll_read(&mut cx, &mut rb) {
+            std::task::Poll::Pending => None,
+            std::task::Poll::Ready(Err(e)) => Some(Err(e)),
+            std::task::Poll::Ready(Ok(())) => {
+                let n = rb.filled().len();
+                self.end += n;
+                Some(Ok(n))
+            }
+        }
+    }
+
     /// Reads more bytes from `stream`. Errors with a connection error at end of stream.
     pub async fn fill<S: AsyncRead + Unpin>(&mut self, stream: &mut S) -> DbResult<()> {
         let wanted = self.wanted();

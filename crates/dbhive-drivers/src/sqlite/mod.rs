@@ -164,7 +164,7 @@ impl Manage for SqliteManager {
             .map_err(|e| errors::to_error(e, "", 0))
     }
 
-    fn is_broken(&self, conn: &Connection) -> bool {
+    fn is_broken(&self, conn: &mut Connection) -> bool {
         // A metadata connection must not carry a transaction to its next user.
         !conn.is_autocommit()
     }

@@ -1,0 +1,155 @@
+//! Helpers shared by the driver tests: reaching the test servers and collecting the events
+//! of a query into something easy to assert on.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dbhive_core::{
+    Column, Connection, ConnectionConfig, DbError, Notice, QueryEvent, QueryOptions, QueryStream, Secret, Session,
+    Value,
+};
+
+/// The test PostgreSQL's URL. Its absence is a failure, never a skip: the README's test
+/// command starts the server and sets it.
+pub fn pg_url() -> String {
+    std::env::var("DBHIVE_TEST_PG_URL").unwrap_or_else(|_| {
+        panic!(
+            "DBHIVE_TEST_PG_URL is not set. These tests need the test PostgreSQL: run the README's \
+             test command (scripts/test.sh), or `eval \"$(scripts/pg-server.sh start | sed 's/^/export /')\"` first."
+        )
+    })
+}
+
+pub fn pg_config() -> (ConnectionConfig, Option<Secret>) {
+    ConnectionConfig::from_url(&pg_url()).expect("DBHIVE_TEST_PG_URL parses")
+}
+
+pub async fn connect(config: &ConnectionConfig, secret: Option<Secret>) -> Arc<dyn Connection> {
+    match dbhive_drivers::registry().driver(config.engine).expect("driver").connect(config, secret).await {
+        Ok(c) => c,
+        Err(e) => panic!("cannot connect to {}: {e}", config.label()),
+    }
+}
+
+pub async fn pg() -> Arc<dyn Connection> {
+    let (config, secret) = pg_config();
+    connect(&config, secret).await
+}
+
+#[derive(Debug, Default)]
+pub struct ResultSet {
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Value>>,
+    pub command: Option<String>,
+    pub rows_affected: Option<u64>,
+    pub last_insert_id: Option<u64>,
+    pub has_columns: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub results: Vec<ResultSet>,
+    pub notices: Vec<Notice>,
+    pub error: Option<DbError>,
+    pub cancelled: bool,
+    pub batches: usize,
+    pub done: bool,
+    /// When the first row arrived, and when Done did (from the start of collecting).
+    pub first_row_at: Option<Duration>,
+    pub done_at: Duration,
+}
+
+impl Outcome {
+    /// Panics with the error if the query failed.
+    #[track_caller]
+    pub fn ok(self) -> Outcome {
+        if let Some(e) = &self.error {
+            panic!("query failed: {e:?}");
+        }
+        self
+    }
+
+    #[track_caller]
+    pub fn err(self) -> DbError {
+        match self.error {
+            Some(e) => e,
+            None => panic!("expected an error, got {} results", self.results.len()),
+        }
+    }
+
+    /// The only value of the only row of the last result.
+    #[track_caller]
+    pub fn scalar(&self) -> &Value {
+        let last = self.results.iter().rev().find(|r| r.has_columns).expect("a result with rows");
+        assert_eq!(last.rows.len(), 1, "expected one row: {:?}", last.rows);
+        &last.rows[0][0]
+    }
+}
+
+pub async fn collect(mut stream: QueryStream) -> Outcome {
+    let started = Instant::now();
+    let mut out = Outcome::default();
+    let mut current: Option<ResultSet> = None;
+    while let Some(event) = stream.next().await {
+        match event {
+            QueryEvent::Columns { columns, .. } => {
+                current = Some(ResultSet {
+                    columns: columns.to_vec(),
+                    has_columns: true,
+                    ..ResultSet::default()
+                });
+            }
+            QueryEvent::Rows(batch) => {
+                if out.first_row_at.is_none() {
+                    out.first_row_at = Some(started.elapsed());
+                }
+                out.batches += 1;
+                let set = current.as_mut().expect("rows after columns");
+                for row in batch.rows() {
+                    set.rows.push(row.to_vec());
+                }
+            }
+            QueryEvent::ResultEnd {
+                command,
+                rows_affected,
+                last_insert_id,
+                rows,
+                has_columns,
+                ..
+            } => {
+                let mut set = current.take().unwrap_or_default();
+                assert_eq!(set.rows.len() as u64, rows, "ResultEnd counts the rows it sent");
+                set.command = command;
+                set.rows_affected = rows_affected;
+                set.last_insert_id = last_insert_id;
+                set.has_columns = has_columns;
+                out.results.push(set);
+            }
+            QueryEvent::Notice(n) => out.notices.push(n),
+            QueryEvent::Error(e) => out.error = Some(e),
+            QueryEvent::Done { cancelled, .. } => {
+                out.cancelled = cancelled;
+                out.done = true;
+                out.done_at = started.elapsed();
+            }
+        }
+    }
+    assert!(out.done, "every stream ends with Done");
+    out
+}
+
+pub async fn run(conn: &Arc<dyn Connection>, sql: &str) -> Outcome {
+    collect(conn.execute(sql, QueryOptions::default()).await).await
+}
+
+pub async fn run_on(session: &Arc<dyn Session>, sql: &str) -> Outcome {
+    collect(session.clone().execute(sql.to_string(), QueryOptions::default())).await
+}
+
+pub fn text(v: &Value) -> String {
+    match v {
+        Value::Text(s) => s.clone(),
+        other => panic!("expected text, got {other:?}"),
+    }
+}
