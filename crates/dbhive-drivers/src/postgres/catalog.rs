@@ -233,8 +233,11 @@ pub async fn columns(conn: &mut RawConn, table: &TableRef) -> DbResult<Vec<Colum
 pub async fn indexes(conn: &mut RawConn, table: &TableRef) -> DbResult<Vec<IndexInfo>> {
     let sql = format!(
         "SELECT i.relname, ix.indisunique, ix.indisprimary, am.amname,
-                pg_get_expr(ix.indpred, ix.indrelid), pg_get_indexdef(ix.indexrelid),
+                pg_get_expr(ix.indpred, ix.indrelid, true), pg_get_indexdef(ix.indexrelid),
                 ARRAY(SELECT pg_get_indexdef(ix.indexrelid, k, true)
+                             || CASE ix.indoption[k - 1] & 3 WHEN 1 THEN ' DESC NULLS LAST'
+                                                            WHEN 2 THEN ' NULLS FIRST'
+                                                            WHEN 3 THEN ' DESC' ELSE '' END
                         FROM generate_series(1, ix.indnkeyatts) k ORDER BY k)::text[]
            FROM pg_index ix
            JOIN pg_class i ON i.oid = ix.indexrelid
