@@ -91,9 +91,11 @@ fn not_found(table: &TableRef) -> DbError {
     DbError::not_found(format!("no such table: {table}")).with_code("SQLITE_ERROR")
 }
 
+/// Row counts recorded by ANALYZE: the first number of every stat row, for the table or
+/// any of its indexes, is the table's row count.
 fn row_estimates(conn: &Connection, db: &str) -> BTreeMap<String, i64> {
     let sql = format!(
-        "SELECT tbl, stat FROM {}.sqlite_stat1 WHERE idx IS NULL OR idx = tbl OR stat NOT LIKE '% %'",
+        "SELECT tbl, stat FROM {}.sqlite_stat1",
         quote(db)
     );
     let mut out = BTreeMap::new();
