@@ -39,6 +39,7 @@ pub enum Command {
         #[arg(long)]
         stats: bool,
         /// The SQL to run. Without it (and without --file), standard input is read.
+        #[arg(allow_hyphen_values = true)]
         sql: Option<String>,
     },
     /// List one level of the schema tree.

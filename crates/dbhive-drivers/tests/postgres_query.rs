@@ -12,38 +12,7 @@ use dbhive_drivers::postgres::types::PG_TEXT_STYLE;
 
 /// Every built-in type family, plus enum, domain, composite, arrays of them, and an
 /// extension type the driver has never heard of.
-const TYPES_SETUP: &str = r#"
-DROP SCHEMA IF EXISTS t_types CASCADE;
-CREATE SCHEMA t_types;
-CREATE EXTENSION IF NOT EXISTS hstore SCHEMA public;
-CREATE EXTENSION IF NOT EXISTS citext SCHEMA public;
-CREATE TYPE t_types.mood AS ENUM ('sad', 'ok', 'happy');
-CREATE DOMAIN t_types.posint AS int CHECK (VALUE > 0);
-CREATE TYPE t_types.pair AS (a int, b text);
-CREATE TABLE t_types.every (
-  c_bool bool, c_int2 int2, c_int4 int4, c_int8 int8, c_numeric numeric(20,5), c_numeric_big numeric,
-  c_float4 float4, c_float8 float8, c_money money, c_text text, c_varchar varchar(10), c_char char(3),
-  c_name name, c_bytea bytea, c_date date, c_time time, c_timetz timetz, c_ts timestamp(3), c_tstz timestamptz,
-  c_interval interval, c_json json, c_jsonb jsonb, c_uuid uuid, c_inet inet, c_cidr cidr, c_macaddr macaddr,
-  c_int4range int4range, c_tstzrange tstzrange, c_point point, c_box box, c_circle circle, c_polygon polygon,
-  c_line line, c_lseg lseg, c_path path, c_bit bit(4), c_varbit varbit, c_tsvector tsvector, c_tsquery tsquery,
-  c_xml xml, c_enum t_types.mood, c_domain t_types.posint, c_composite t_types.pair, c_int_arr int[],
-  c_text_arr text[], c_2d int[][], c_enum_arr t_types.mood[], c_hstore public.hstore, c_citext public.citext,
-  c_oid oid, c_pg_lsn pg_lsn, c_nan float8, c_inf float8
-);
-INSERT INTO t_types.every VALUES (
-  true, -32768, 2147483647, -9223372036854775808, 12345.67891, 123456789012345678901234567890.123456789,
-  0.1, 1e-300, 1234.56, 'héllo "world"', 'short', 'ab', 'pg_name', '\x00ff10', '2024-02-29', '23:59:59.999999',
-  '12:00+05:30', '2024-01-02 03:04:05.678', '2024-01-02 03:04:05+02', '1 year 2 mons 3 days 04:05:06.7',
-  '{"b": [1, 2], "a": null}', '{"b": [1, 2], "a": null}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
-  '192.168.1.5/24', '10.0.0.0/8', '08:00:2b:01:02:03', '[1,10)', '[2024-01-01,2024-02-01)', '(1.5,2.5)',
-  '((0,0),(1,1))', '<(0,0),5>', '((0,0),(1,0),(1,1))', '{1,2,3}', '[(0,0),(1,1)]', '[(0,0),(1,1),(2,0)]', B'1010',
-  B'110', 'a fat cat sat', 'fat & rat', '<doc><x a="1">t</x></doc>', 'happy', 42, ROW(7, 'seven, "quoted"'),
-  '{1,NULL,3}', '{"a b","",NULL,"q\"uote","back\\slash"}', '{{1,2},{3,4}}', '{sad,happy}', 'a=>1, b=>NULL',
-  'CaseInsensitive', 4294967295, '16/B374D848', 'NaN', '-Infinity'
-);
-INSERT INTO t_types.every (c_text) VALUES (NULL);
-"#;
+const TYPES_SETUP: &str = include_str!("../../../tests/fixtures/pg_types.sql");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_type_decodes_and_renders_as_the_server_writes_it() {
