@@ -6,7 +6,10 @@
 set -euo pipefail
 
 cmd=${1:-start}
-root=${2:-${DBHIVE_SERVICES_DIR:-$(cd "$(dirname "$0")/.." && pwd)/target/test-services}}
+here=$(cd "$(dirname "$0")/.." && pwd)
+# Under /tmp, not the checkout: the postgres user must be able to reach it even when the
+# checkout lives in a private home directory, and socket paths must stay short.
+root=${2:-${DBHIVE_SERVICES_DIR:-/tmp/dbhive-services-$(id -u)-$(printf '%s' "$here" | cksum | cut -d' ' -f1)}}
 dir="$root/postgres"
 user=dbhive
 password=dbhive-test-pw
@@ -35,6 +38,7 @@ start() {
     local bin port
     bin=$(pg_bin)
     mkdir -p "$dir"
+    chmod 755 "$root"
     if [ -f "$dir/env" ] && [ -f "$dir/data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
         cat "$dir/env"
         return

@@ -27,20 +27,35 @@ fn psql(sql: &str) -> Vec<u8> {
         .arg(config.database.clone().unwrap_or_default())
         .arg("-c")
         .arg(sql)
-        .env("PGPASSWORD", secret.map(|s| s.expose().to_string()).unwrap_or_default())
+        .env(
+            "PGPASSWORD",
+            secret.map(|s| s.expose().to_string()).unwrap_or_default(),
+        )
         .output()
         .expect("psql is installed (scripts/setup.sh installs postgresql-client)");
-    assert!(out.status.success(), "psql failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
 fn dbhive(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).stdin(Stdio::null()).output().expect("run dbhive")
+    Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run dbhive")
 }
 
 fn ok(args: &[&str]) -> Vec<u8> {
     let out = dbhive(args);
-    assert!(out.status.success(), "dbhive {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "dbhive {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -66,7 +81,12 @@ fn csv_matches_postgres_copy_byte_for_byte() {
     ] {
         let ours = ok(&["query", "--url", &pg_url(), "--format", "csv", query]);
         let theirs = psql(&format!("COPY ({query}) TO STDOUT (FORMAT csv, HEADER)"));
-        assert!(ours == theirs, "{query}\n--- dbhive:\n{}\n--- COPY:\n{}", show(&ours), show(&theirs));
+        assert!(
+            ours == theirs,
+            "{query}\n--- dbhive:\n{}\n--- COPY:\n{}",
+            show(&ours),
+            show(&theirs)
+        );
     }
 }
 
@@ -104,7 +124,12 @@ break', x'0a', 'it''s', 0.5),
             .output()
             .expect("sqlite3 is installed (scripts/setup.sh installs it)");
         assert!(theirs.status.success());
-        assert!(ours == theirs.stdout, "{query}\n--- dbhive:\n{}\n--- sqlite3:\n{}", show(&ours), show(&theirs.stdout));
+        assert!(
+            ours == theirs.stdout,
+            "{query}\n--- dbhive:\n{}\n--- sqlite3:\n{}",
+            show(&ours),
+            show(&theirs.stdout)
+        );
     }
 }
 
@@ -115,10 +140,21 @@ fn exit_codes_and_messages() {
     let out = dbhive(&["query", "--url", &url, sql]);
     assert_eq!(out.status.code(), Some(1));
     let err = show(&out.stderr);
-    assert!(err.contains("ERROR:  syntax error at or near \"FORM\" (42601)"), "{err}");
-    assert!(err.contains("LINE 2: SELECT * FORM t\n                 ^"), "{err}");
+    assert!(
+        err.contains("ERROR:  syntax error at or near \"FORM\" (42601)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("LINE 2: SELECT * FORM t\n                 ^"),
+        "{err}"
+    );
 
-    let out = dbhive(&["query", "--url", &url, "SELECT * FROM no_such_table_anywhere"]);
+    let out = dbhive(&[
+        "query",
+        "--url",
+        &url,
+        "SELECT * FROM no_such_table_anywhere",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(show(&out.stderr).contains("does not exist"));
 
@@ -133,17 +169,32 @@ fn exit_codes_and_messages() {
     assert_eq!(out.status.code(), Some(3));
     let err = show(&out.stderr);
     assert!(err.contains("password authentication failed"), "{err}");
-    assert!(!err.contains("wrong-secret-123"), "the password is never printed");
+    assert!(
+        !err.contains("wrong-secret-123"),
+        "the password is never printed"
+    );
 
     let out = dbhive(&["query", "--url", "postgres://u@127.0.0.1:1/db", "SELECT 1"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(show(&out.stderr).contains("connection refused"));
 
-    let out = dbhive(&["query", "--url", "postgres://u:pw@host:notaport/db", "SELECT 1"]);
+    let out = dbhive(&[
+        "query",
+        "--url",
+        "postgres://u:pw@host:notaport/db",
+        "SELECT 1",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(!show(&out.stderr).contains("pw@"));
 
-    let out = dbhive(&["query", "--url", &url, "--timeout", "0.3", "SELECT pg_sleep(10)"]);
+    let out = dbhive(&[
+        "query",
+        "--url",
+        &url,
+        "--timeout",
+        "0.3",
+        "SELECT pg_sleep(10)",
+    ]);
     assert_eq!(out.status.code(), Some(4));
     assert!(show(&out.stderr).contains("timeout"));
 
@@ -155,7 +206,12 @@ fn exit_codes_and_messages() {
 fn ctrl_c_cancels_on_the_server() {
     let url = pg_url();
     let mut child = Command::new(BIN)
-        .args(["query", "--url", &url, "SELECT pg_sleep(60) /* cli-ctrl-c */"])
+        .args([
+            "query",
+            "--url",
+            &url,
+            "SELECT pg_sleep(60) /* cli-ctrl-c */",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -172,9 +228,17 @@ fn ctrl_c_cancels_on_the_server() {
         libc::kill(child.id() as i32, libc::SIGINT);
     }
     let status = child.wait().expect("wait");
-    assert!(sent.elapsed() < Duration::from_secs(1), "took {:?}", sent.elapsed());
+    assert!(
+        sent.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        sent.elapsed()
+    );
     assert_eq!(status.code(), Some(130));
-    assert_eq!(show(&psql(&format!("COPY ({check}) TO STDOUT"))).trim(), "0", "the server stopped it");
+    assert_eq!(
+        show(&psql(&format!("COPY ({check}) TO STDOUT"))).trim(),
+        "0",
+        "the server stopped it"
+    );
 }
 
 #[test]
@@ -205,10 +269,15 @@ fn the_first_row_is_printed_before_the_query_ends() {
     assert!(child.wait().expect("wait").success());
     let total = started.elapsed();
     assert!(total >= Duration::from_secs(2));
-    assert!(first < Duration::from_millis(1500), "first row after {first:?}, total {total:?}");
+    assert!(
+        first < Duration::from_millis(1500),
+        "first row after {first:?}, total {total:?}"
+    );
 }
 
 #[test]
+// The child is reaped with wait4 (which also reports its peak RSS), not Child::wait.
+#[allow(clippy::zombie_processes)]
 fn a_million_rows_in_under_100_mb() {
     let url = pg_url();
     let child = Command::new(BIN)
@@ -257,7 +326,14 @@ fn a_closed_pipe_stops_the_query() {
     let url = pg_url();
     let started = Instant::now();
     let mut child = Command::new(BIN)
-        .args(["query", "--url", &url, "--format", "csv", "SELECT g FROM generate_series(1, 50000000) g"])
+        .args([
+            "query",
+            "--url",
+            &url,
+            "--format",
+            "csv",
+            "SELECT g FROM generate_series(1, 50000000) g",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn");
@@ -266,7 +342,11 @@ fn a_closed_pipe_stops_the_query() {
     drop(lines);
     let status = child.wait().expect("wait");
     assert!(status.success(), "{status:?}");
-    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -283,7 +363,10 @@ fn json_and_jsonl_shapes() {
     let doc: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
     let results = doc["results"].as_array().expect("results");
     assert_eq!(results.len(), 3);
-    assert_eq!(results[0]["columns"][3], serde_json::json!({"name": "doc", "type": "jsonb"}));
+    assert_eq!(
+        results[0]["columns"][3],
+        serde_json::json!({"name": "doc", "type": "jsonb"})
+    );
     assert_eq!(
         results[0]["rows"][0],
         serde_json::json!([1, null, "", {"k": [1]}, "1.50", "NaN", "\\x00ff", [1, 2]])
@@ -293,15 +376,39 @@ fn json_and_jsonl_shapes() {
     assert_eq!(results[2]["rows_affected"], 2);
     assert_eq!(doc["error"], serde_json::Value::Null);
 
-    let out = dbhive(&["query", "--url", &url, "--format", "json", "SELECT 1 AS a; SELECT nope"]);
+    let out = dbhive(&[
+        "query",
+        "--url",
+        &url,
+        "--format",
+        "json",
+        "SELECT 1 AS a; SELECT nope",
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON even on error");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("valid JSON even on error");
     assert_eq!(doc["error"]["kind"], "not_found");
     assert_eq!(doc["error"]["position"], 23);
 
-    let out = ok(&["query", "--url", &url, "--format", "jsonl", "SELECT 1 AS a, 2 AS a, 'x' AS b UNION ALL SELECT 3, 4, NULL"]);
-    let lines: Vec<serde_json::Value> = show(&out).lines().map(|l| serde_json::from_str(l).expect("line")).collect();
-    assert_eq!(lines, [serde_json::json!({"a": 1, "a_2": 2, "b": "x"}), serde_json::json!({"a": 3, "a_2": 4, "b": null})]);
+    let out = ok(&[
+        "query",
+        "--url",
+        &url,
+        "--format",
+        "jsonl",
+        "SELECT 1 AS a, 2 AS a, 'x' AS b UNION ALL SELECT 3, 4, NULL",
+    ]);
+    let lines: Vec<serde_json::Value> = show(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("line"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            serde_json::json!({"a": 1, "a_2": 2, "b": "x"}),
+            serde_json::json!({"a": 3, "a_2": 4, "b": null})
+        ]
+    );
 }
 
 #[test]
@@ -309,25 +416,55 @@ fn tree_describe_and_ddl_commands() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("meta.db");
     let url = db.display().to_string();
-    ok(&["query", "--url", &url, "CREATE TABLE \"a/b\" (id INTEGER PRIMARY KEY, name TEXT NOT NULL); CREATE INDEX ix ON \"a/b\"(name);"]);
-    let top: serde_json::Value = serde_json::from_slice(&ok(&["tree", "--url", &url, "--format", "json"])).expect("json");
+    ok(&[
+        "query",
+        "--url",
+        &url,
+        "CREATE TABLE \"a/b\" (id INTEGER PRIMARY KEY, name TEXT NOT NULL); CREATE INDEX ix ON \"a/b\"(name);",
+    ]);
+    let top: serde_json::Value =
+        serde_json::from_slice(&ok(&["tree", "--url", &url, "--format", "json"])).expect("json");
     assert_eq!(top[0]["name"], "main");
     assert_eq!(top[0]["kind"], "database");
-    let tables: serde_json::Value =
-        serde_json::from_slice(&ok(&["tree", "--url", &url, "--path", "main/tables", "--format", "json"])).expect("json");
+    let tables: serde_json::Value = serde_json::from_slice(&ok(&[
+        "tree",
+        "--url",
+        &url,
+        "--path",
+        "main/tables",
+        "--format",
+        "json",
+    ]))
+    .expect("json");
     assert_eq!(tables[0]["name"], "a/b");
-    let cols: serde_json::Value =
-        serde_json::from_slice(&ok(&["tree", "--url", &url, "--path", r"main/tables/a\/b", "--format", "json"])).expect("json");
+    let cols: serde_json::Value = serde_json::from_slice(&ok(&[
+        "tree",
+        "--url",
+        &url,
+        "--path",
+        r"main/tables/a\/b",
+        "--format",
+        "json",
+    ]))
+    .expect("json");
     assert_eq!(cols[0]["name"], "id");
     assert_eq!(cols[1]["detail"], "TEXT NOT NULL");
     let same: serde_json::Value = serde_json::from_slice(&ok(&[
-        "tree", "--url", &url, "--path", r#"["main","tables","a/b"]"#, "--format", "json",
+        "tree",
+        "--url",
+        &url,
+        "--path",
+        r#"["main","tables","a/b"]"#,
+        "--format",
+        "json",
     ]))
     .expect("json");
     assert_eq!(cols, same);
 
-    let d: serde_json::Value =
-        serde_json::from_slice(&ok(&["describe", "--url", &url, "--table", "\"a/b\"", "--format", "json"])).expect("json");
+    let d: serde_json::Value = serde_json::from_slice(&ok(&[
+        "describe", "--url", &url, "--table", "\"a/b\"", "--format", "json",
+    ]))
+    .expect("json");
     assert_eq!(d["primary_key"]["columns"], serde_json::json!(["id"]));
     assert_eq!(d["indexes"][0]["name"], "ix");
     let ddl = show(&ok(&["ddl", "--url", &url, "--table", "main.\"a/b\""]));

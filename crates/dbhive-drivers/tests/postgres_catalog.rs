@@ -6,10 +6,18 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use dbhive_core::{ConnectionConfig, DbError, ErrorKind, FolderKind, NodeKind, Secret, TableKind, TableRef, TlsMode, Value};
+use dbhive_core::{
+    ConnectionConfig, DbError, ErrorKind, FolderKind, NodeKind, Secret, TableKind, TableRef,
+    TlsMode, Value,
+};
 
 async fn connect_err(config: &ConnectionConfig, secret: Option<Secret>) -> DbError {
-    match dbhive_drivers::registry().driver(config.engine).expect("driver").connect(config, secret).await {
+    match dbhive_drivers::registry()
+        .driver(config.engine)
+        .expect("driver")
+        .connect(config, secret)
+        .await
+    {
         Ok(_) => panic!("connecting to {} should fail", config.label()),
         Err(e) => e,
     }
@@ -38,12 +46,17 @@ async fn connection_failures_say_what_happened_and_never_echo_the_password() {
     let mut unknown_db = config.clone();
     unknown_db.database = Some("no_such_database_here".into());
     let e = connect_err(&unknown_db, secret).await;
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::NotFound, Some("3D000")));
+    assert_eq!(
+        (e.kind, e.code.as_deref()),
+        (ErrorKind::NotFound, Some("3D000"))
+    );
 }
 
 /// A TCP server that accepts and then says nothing (or answers the TLS request with 'N').
 async fn silent_server(answer_tls_with_no: bool) -> u16 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let port = listener.local_addr().expect("addr").port();
     tokio::spawn(async move {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -82,34 +95,58 @@ async fn a_server_that_never_answers_times_out_and_one_without_tls_is_refused() 
 async fn tls_modes_against_a_self_signed_server() {
     let (base, secret) = pg_config();
     let uses_tls = |c: std::sync::Arc<dyn dbhive_core::Connection>| async move {
-        let out = run(&c, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").await.ok();
+        let out = run(
+            &c,
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        )
+        .await
+        .ok();
         out.scalar().clone()
     };
     let mut c = base.clone();
     c.tls = TlsMode::Require;
-    assert_eq!(uses_tls(connect(&c, secret.clone()).await).await, Value::Bool(true));
+    assert_eq!(
+        uses_tls(connect(&c, secret.clone()).await).await,
+        Value::Bool(true)
+    );
 
     c.tls = TlsMode::Disable;
-    assert_eq!(uses_tls(connect(&c, secret.clone()).await).await, Value::Bool(false));
+    assert_eq!(
+        uses_tls(connect(&c, secret.clone()).await).await,
+        Value::Bool(false)
+    );
 
     c.tls = TlsMode::VerifyFull;
     c.host = Some("localhost".into());
     let e = connect_err(&c, secret.clone()).await;
-    assert_eq!(e.kind, ErrorKind::Tls, "an untrusted certificate is refused: {e:?}");
+    assert_eq!(
+        e.kind,
+        ErrorKind::Tls,
+        "an untrusted certificate is refused: {e:?}"
+    );
 
-    let ca = std::env::var("DBHIVE_TEST_PG_CA").expect("DBHIVE_TEST_PG_CA is set by scripts/pg-server.sh");
+    let ca = std::env::var("DBHIVE_TEST_PG_CA")
+        .expect("DBHIVE_TEST_PG_CA is set by scripts/pg-server.sh");
     c.tls_root_cert = Some(ca.into());
-    assert_eq!(uses_tls(connect(&c, secret.clone()).await).await, Value::Bool(true));
+    assert_eq!(
+        uses_tls(connect(&c, secret.clone()).await).await,
+        Value::Bool(true)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unix_socket_connections() {
-    let dir = std::env::var("DBHIVE_TEST_PG_SOCKET_DIR").expect("DBHIVE_TEST_PG_SOCKET_DIR is set by scripts/pg-server.sh");
+    let dir = std::env::var("DBHIVE_TEST_PG_SOCKET_DIR")
+        .expect("DBHIVE_TEST_PG_SOCKET_DIR is set by scripts/pg-server.sh");
     let (mut c, _) = pg_config();
     c.host = Some(dir);
     let conn = connect(&c, None).await;
     let out = run(&conn, "SELECT inet_client_addr() IS NULL").await.ok();
-    assert_eq!(*out.scalar(), Value::Bool(true), "a socket connection has no client address");
+    assert_eq!(
+        *out.scalar(),
+        Value::Bool(true),
+        "a socket connection has no client address"
+    );
 }
 
 const AWKWARD: &str = r#"
@@ -165,81 +202,205 @@ async fn the_tree_and_describe_handle_awkward_names() {
 
     // Top level: databases, with the current one marked.
     let dbs = conn.list_children(&[]).await.expect("databases");
-    let here = dbs.iter().find(|n| n.name == db).expect("current database listed");
+    let here = dbs
+        .iter()
+        .find(|n| n.name == db)
+        .expect("current database listed");
     assert_eq!(here.kind, NodeKind::Database);
     assert!(here.size_bytes.unwrap_or(0) > 0);
 
     let schemas = conn.list_children(&here.path).await.expect("schemas");
-    let schema = schemas.iter().find(|n| n.name == SCHEMA).expect("awkward schema listed");
+    let schema = schemas
+        .iter()
+        .find(|n| n.name == SCHEMA)
+        .expect("awkward schema listed");
     assert_eq!(schema.comment.as_deref(), Some("names that need quoting"));
-    assert!(schemas.iter().any(|n| n.name == "pg_catalog" && n.detail.as_deref() == Some("system")));
+    assert!(
+        schemas
+            .iter()
+            .any(|n| n.name == "pg_catalog" && n.detail.as_deref() == Some("system"))
+    );
 
     let folders = conn.list_children(&schema.path).await.expect("folders");
-    let count = |f: FolderKind| folders.iter().find(|n| n.folder == Some(f)).and_then(|n| n.count);
+    let count = |f: FolderKind| {
+        folders
+            .iter()
+            .find(|n| n.folder == Some(f))
+            .and_then(|n| n.count)
+    };
     assert_eq!(count(FolderKind::Tables), Some(5), "{folders:?}");
     assert_eq!(count(FolderKind::Views), Some(1));
     assert_eq!(count(FolderKind::MaterializedViews), Some(1));
-    assert_eq!(count(FolderKind::Sequences), Some(3), "the identity, the bigserial and the explicit one");
+    assert_eq!(
+        count(FolderKind::Sequences),
+        Some(3),
+        "the identity, the bigserial and the explicit one"
+    );
     assert_eq!(count(FolderKind::Functions), Some(1));
     assert_eq!(count(FolderKind::Procedures), Some(1));
 
-    let tables_folder = folders.iter().find(|n| n.folder == Some(FolderKind::Tables)).expect("tables");
-    let tables = conn.list_children(&tables_folder.path).await.expect("tables");
+    let tables_folder = folders
+        .iter()
+        .find(|n| n.folder == Some(FolderKind::Tables))
+        .expect("tables");
+    let tables = conn
+        .list_children(&tables_folder.path)
+        .await
+        .expect("tables");
     let names: Vec<&str> = tables.iter().map(|n| n.name.as_str()).collect();
-    assert_eq!(names, ["child.table", "measurements", "measurements_2024", "my table", "select"]);
+    assert_eq!(
+        names,
+        [
+            "child.table",
+            "measurements",
+            "measurements_2024",
+            "my table",
+            "select"
+        ]
+    );
     let select = tables.iter().find(|n| n.name == "select").expect("select");
     assert_eq!(select.row_estimate, Some(500));
-    assert_eq!(select.comment.as_deref(), Some("a table named like a keyword"));
-    assert_eq!(tables.iter().find(|n| n.name == "measurements").and_then(|n| n.detail.as_deref()), Some("partitioned"));
+    assert_eq!(
+        select.comment.as_deref(),
+        Some("a table named like a keyword")
+    );
+    assert_eq!(
+        tables
+            .iter()
+            .find(|n| n.name == "measurements")
+            .and_then(|n| n.detail.as_deref()),
+        Some("partitioned")
+    );
 
     let under = conn.list_children(&select.path).await.expect("columns");
-    let columns: Vec<&str> = under.iter().filter(|n| n.kind == NodeKind::Column).map(|n| n.name.as_str()).collect();
-    assert_eq!(columns, ["id", "Order", "ünïcödé", "dots.in.name", "with space", "twice"]);
+    let columns: Vec<&str> = under
+        .iter()
+        .filter(|n| n.kind == NodeKind::Column)
+        .map(|n| n.name.as_str())
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            "id",
+            "Order",
+            "ünïcödé",
+            "dots.in.name",
+            "with space",
+            "twice"
+        ]
+    );
     assert_eq!(under[0].detail.as_deref(), Some("integer PK NOT NULL"));
 
-    let child = tables.iter().find(|n| n.name == "child.table").expect("child");
+    let child = tables
+        .iter()
+        .find(|n| n.name == "child.table")
+        .expect("child");
     let parts = conn.list_children(&child.path).await.expect("child parts");
-    let folder_path = |f: FolderKind| parts.iter().find(|n| n.folder == Some(f)).expect("folder").path.clone();
-    let indexes = conn.list_children(&folder_path(FolderKind::Indexes)).await.expect("indexes");
-    assert_eq!(indexes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(), ["child.table_pkey", "idx partial", "idx_expr"]);
+    let folder_path = |f: FolderKind| {
+        parts
+            .iter()
+            .find(|n| n.folder == Some(f))
+            .expect("folder")
+            .path
+            .clone()
+    };
+    let indexes = conn
+        .list_children(&folder_path(FolderKind::Indexes))
+        .await
+        .expect("indexes");
+    assert_eq!(
+        indexes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(),
+        ["child.table_pkey", "idx partial", "idx_expr"]
+    );
     assert_eq!(indexes[2].detail.as_deref(), Some("(lower(note), a DESC)"));
-    let fks = conn.list_children(&folder_path(FolderKind::ForeignKeys)).await.expect("fks");
+    let fks = conn
+        .list_children(&folder_path(FolderKind::ForeignKeys))
+        .await
+        .expect("fks");
     assert_eq!(fks.len(), 2);
-    let triggers = conn.list_children(&folder_path(FolderKind::Triggers)).await.expect("triggers");
+    let triggers = conn
+        .list_children(&folder_path(FolderKind::Triggers))
+        .await
+        .expect("triggers");
     assert_eq!(triggers[0].name, "before write");
-    assert_eq!(triggers[0].detail.as_deref(), Some("BEFORE INSERT OR UPDATE FOR EACH ROW"));
+    assert_eq!(
+        triggers[0].detail.as_deref(),
+        Some("BEFORE INSERT OR UPDATE FOR EACH ROW")
+    );
 
     // describe: everything about one table.
-    let d = conn.describe_table(&TableRef::new(Some(SCHEMA), "select")).await.expect("describe");
+    let d = conn
+        .describe_table(&TableRef::new(Some(SCHEMA), "select"))
+        .await
+        .expect("describe");
     assert_eq!(d.table.kind, TableKind::Table);
     let col = |n: &str| d.columns.iter().find(|c| c.name == n).expect(n);
-    assert_eq!(col("id").extra.as_deref(), Some("GENERATED ALWAYS AS IDENTITY"));
+    assert_eq!(
+        col("id").extra.as_deref(),
+        Some("GENERATED ALWAYS AS IDENTITY")
+    );
     assert!(col("id").is_primary_key && !col("id").nullable);
     assert_eq!(col("Order").default.as_deref(), Some("'new'::text"));
-    assert_eq!(col("Order").comment.as_deref(), Some("state, it's \"quoted\""));
+    assert_eq!(
+        col("Order").comment.as_deref(),
+        Some("state, it's \"quoted\"")
+    );
     assert_eq!(col("ünïcödé").data_type, "numeric(10,2)");
     assert!(col("dots.in.name").is_unique);
-    assert_eq!(col("twice").extra.as_deref(), Some("GENERATED ALWAYS AS ((\"with space\" * 2)) STORED"));
-    assert_eq!(d.primary_key.as_ref().map(|p| p.columns.clone()), Some(vec!["id".to_string()]));
+    assert_eq!(
+        col("twice").extra.as_deref(),
+        Some("GENERATED ALWAYS AS ((\"with space\" * 2)) STORED")
+    );
+    assert_eq!(
+        d.primary_key.as_ref().map(|p| p.columns.clone()),
+        Some(vec!["id".to_string()])
+    );
     assert_eq!(d.referenced_by.len(), 1);
     assert_eq!(d.referenced_by[0].table, "child.table");
 
-    let d = conn.describe_table(&TableRef::new(Some(SCHEMA), "child.table")).await.expect("describe child");
-    let fk = d.foreign_keys.iter().find(|f| f.name == "fk two columns").expect("composite fk");
+    let d = conn
+        .describe_table(&TableRef::new(Some(SCHEMA), "child.table"))
+        .await
+        .expect("describe child");
+    let fk = d
+        .foreign_keys
+        .iter()
+        .find(|f| f.name == "fk two columns")
+        .expect("composite fk");
     assert_eq!(fk.columns, ["a", "b"]);
     assert_eq!(fk.referenced_table, "my table");
     assert_eq!(fk.on_delete, "SET DEFAULT");
-    let fk = d.foreign_keys.iter().find(|f| f.referenced_table == "select").expect("fk to select");
-    assert_eq!((fk.on_update.as_str(), fk.on_delete.as_str()), ("SET NULL", "CASCADE"));
-    let partial = d.indexes.iter().find(|i| i.name == "idx partial").expect("partial");
+    let fk = d
+        .foreign_keys
+        .iter()
+        .find(|f| f.referenced_table == "select")
+        .expect("fk to select");
+    assert_eq!(
+        (fk.on_update.as_str(), fk.on_delete.as_str()),
+        ("SET NULL", "CASCADE")
+    );
+    let partial = d
+        .indexes
+        .iter()
+        .find(|i| i.name == "idx partial")
+        .expect("partial");
     assert!(partial.is_unique);
     assert_eq!(partial.predicate.as_deref(), Some("note IS NOT NULL"));
 
-    let d = conn.describe_table(&TableRef::new(Some(SCHEMA), "my table")).await.expect("describe pk2");
-    assert_eq!(d.primary_key.map(|p| p.columns), Some(vec!["a".to_string(), "b".to_string()]));
+    let d = conn
+        .describe_table(&TableRef::new(Some(SCHEMA), "my table"))
+        .await
+        .expect("describe pk2");
+    assert_eq!(
+        d.primary_key.map(|p| p.columns),
+        Some(vec!["a".to_string(), "b".to_string()])
+    );
     assert!(d.columns.iter().any(|c| c.name == "x\"y"));
 
-    let e = conn.describe_table(&TableRef::new(Some(SCHEMA), "nope")).await.expect_err("missing table");
+    let e = conn
+        .describe_table(&TableRef::new(Some(SCHEMA), "nope"))
+        .await
+        .expect_err("missing table");
     assert_eq!(e.kind, ErrorKind::NotFound);
 
     let parsed = TableRef::parse(r#""Awk ""ward"".sch"."v: selected""#).expect("parse");
@@ -278,11 +439,19 @@ async fn ddl_recreates_an_identical_table() {
     let table = TableRef::new(Some("ddl test"), "Odd \"Name\"");
     let before = conn.describe_table(&table).await.expect("describe");
     let ddl = conn.ddl(&table).await.expect("ddl");
-    assert!(ddl.starts_with("CREATE UNLOGGED TABLE \"ddl test\".\"Odd \"\"Name\"\"\" ("), "{ddl}");
+    assert!(
+        ddl.starts_with("CREATE UNLOGGED TABLE \"ddl test\".\"Odd \"\"Name\"\"\" ("),
+        "{ddl}"
+    );
     assert!(ddl.contains("WITH (fillfactor=80)"), "{ddl}");
-    assert!(ddl.contains("COMMENT ON TABLE \"ddl test\".\"Odd \"\"Name\"\"\" IS 'it''s odd';"), "{ddl}");
+    assert!(
+        ddl.contains("COMMENT ON TABLE \"ddl test\".\"Odd \"\"Name\"\"\" IS 'it''s odd';"),
+        "{ddl}"
+    );
 
-    run(&conn, "DROP TABLE \"ddl test\".\"Odd \"\"Name\"\"\"").await.ok();
+    run(&conn, "DROP TABLE \"ddl test\".\"Odd \"\"Name\"\"\"")
+        .await
+        .ok();
     run(&conn, &ddl).await.ok();
     let after = conn.describe_table(&table).await.expect("describe again");
     assert_eq!(before.columns, after.columns);
@@ -294,16 +463,31 @@ async fn ddl_recreates_an_identical_table() {
     assert_eq!(before.foreign_keys, after.foreign_keys);
     assert_eq!(before.triggers, after.triggers);
     assert_eq!(before.table.comment, after.table.comment);
-    assert_eq!(conn.ddl(&table).await.expect("ddl again"), ddl, "DDL is stable");
+    assert_eq!(
+        conn.ddl(&table).await.expect("ddl again"),
+        ddl,
+        "DDL is stable"
+    );
 
-    let view = conn.ddl(&TableRef::new(Some("pg_catalog"), "pg_tables")).await.expect("view ddl");
-    assert!(view.starts_with("CREATE OR REPLACE VIEW pg_catalog.pg_tables AS\n"), "{view}");
+    let view = conn
+        .ddl(&TableRef::new(Some("pg_catalog"), "pg_tables"))
+        .await
+        .expect("view ddl");
+    assert!(
+        view.starts_with("CREATE OR REPLACE VIEW pg_catalog.pg_tables AS\n"),
+        "{view}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn other_databases_are_browsed_through_their_own_pool() {
     let conn = pg().await;
-    let exists = run(&conn, "SELECT count(*) FROM pg_database WHERE datname = 'db with space'").await.ok();
+    let exists = run(
+        &conn,
+        "SELECT count(*) FROM pg_database WHERE datname = 'db with space'",
+    )
+    .await
+    .ok();
     if *exists.scalar() == Value::Int(0) {
         // CREATE DATABASE may race with another run of this test; "already exists" is fine.
         let out = run(&conn, "CREATE DATABASE \"db with space\"").await;
@@ -311,11 +495,18 @@ async fn other_databases_are_browsed_through_their_own_pool() {
             assert_eq!(e.code.as_deref(), Some("42P04"), "{e:?}");
         }
     }
-    let schemas = conn.list_children(&["db with space".to_string()]).await.expect("schemas of another db");
+    let schemas = conn
+        .list_children(&["db with space".to_string()])
+        .await
+        .expect("schemas of another db");
     assert!(schemas.iter().any(|n| n.name == "public"));
     let tables = conn
         .tables(Some("db with space"), Some("information_schema"))
         .await
         .expect("tables of another db");
-    assert!(tables.iter().any(|t| t.name == "tables" && t.kind == TableKind::View));
+    assert!(
+        tables
+            .iter()
+            .any(|t| t.name == "tables" && t.kind == TableKind::View)
+    );
 }

@@ -18,7 +18,12 @@ const TYPES_SETUP: &str = include_str!("../../../tests/fixtures/pg_types.sql");
 async fn every_type_decodes_and_renders_as_the_server_writes_it() {
     let conn = pg().await;
     run(&conn, TYPES_SETUP).await.ok();
-    let out = run(&conn, "SELECT * FROM t_types.every ORDER BY c_bool NULLS LAST").await.ok();
+    let out = run(
+        &conn,
+        "SELECT * FROM t_types.every ORDER BY c_bool NULLS LAST",
+    )
+    .await
+    .ok();
     let set = &out.results[0];
     assert_eq!(set.rows.len(), 2);
     let names: Vec<&str> = set.columns.iter().map(|c| c.name.as_str()).collect();
@@ -28,7 +33,10 @@ async fn every_type_decodes_and_renders_as_the_server_writes_it() {
     assert_eq!(*col("c_bool"), Value::Bool(true));
     assert_eq!(*col("c_int2"), Value::Int(-32768));
     assert_eq!(*col("c_int8"), Value::Int(i64::MIN));
-    assert_eq!(*col("c_numeric_big"), Value::Decimal("123456789012345678901234567890.123456789".into()));
+    assert_eq!(
+        *col("c_numeric_big"),
+        Value::Decimal("123456789012345678901234567890.123456789".into())
+    );
     assert_eq!(*col("c_float4"), Value::Float32(0.1));
     assert_eq!(*col("c_float8"), Value::Float(1e-300));
     assert!(matches!(col("c_nan"), Value::Float(f) if f.is_nan()));
@@ -42,8 +50,16 @@ async fn every_type_decodes_and_renders_as_the_server_writes_it() {
     assert!(matches!(col("c_tstz"), Value::TimestampTz(_)));
     assert!(matches!(col("c_ts"), Value::Timestamp(_)));
     assert_eq!(*col("c_enum"), Value::Text("happy".into()));
-    assert_eq!(*col("c_domain"), Value::Int(42), "a domain decodes as its base type");
-    assert_eq!(*col("c_citext"), Value::Text("CaseInsensitive".into()), "string-category extension type");
+    assert_eq!(
+        *col("c_domain"),
+        Value::Int(42),
+        "a domain decodes as its base type"
+    );
+    assert_eq!(
+        *col("c_citext"),
+        Value::Text("CaseInsensitive".into()),
+        "string-category extension type"
+    );
     assert_eq!(
         *col("c_int_arr"),
         Value::Array(vec![Value::Int(1), Value::Null, Value::Int(3)])
@@ -57,13 +73,36 @@ async fn every_type_decodes_and_renders_as_the_server_writes_it() {
         "an unknown extension type keeps its name and text: {:?}",
         col("c_hstore")
     );
-    for name in ["c_interval", "c_money", "c_inet", "c_int4range", "c_point", "c_bit", "c_tsvector", "c_xml", "c_composite"] {
-        assert!(matches!(col(name), Value::Other { .. }), "{name}: {:?}", col(name));
+    for name in [
+        "c_interval",
+        "c_money",
+        "c_inet",
+        "c_int4range",
+        "c_point",
+        "c_bit",
+        "c_tsvector",
+        "c_xml",
+        "c_composite",
+    ] {
+        assert!(
+            matches!(col(name), Value::Other { .. }),
+            "{name}: {:?}",
+            col(name)
+        );
     }
     let types: Vec<&str> = set.columns.iter().map(|c| c.type_name.as_str()).collect();
-    assert_eq!(types[names.iter().position(|n| *n == "c_varchar").expect("col")], "varchar(10)");
-    assert_eq!(types[names.iter().position(|n| *n == "c_numeric").expect("col")], "numeric(20,5)");
-    assert_eq!(types[names.iter().position(|n| *n == "c_enum").expect("col")], "t_types.mood");
+    assert_eq!(
+        types[names.iter().position(|n| *n == "c_varchar").expect("col")],
+        "varchar(10)"
+    );
+    assert_eq!(
+        types[names.iter().position(|n| *n == "c_numeric").expect("col")],
+        "numeric(20,5)"
+    );
+    assert_eq!(
+        types[names.iter().position(|n| *n == "c_enum").expect("col")],
+        "t_types.mood"
+    );
 
     // The server's own text for each column, side by side with ours.
     // format('%s') applies each type's output function (bool::text would say "true").
@@ -73,7 +112,10 @@ async fn every_type_decodes_and_renders_as_the_server_writes_it() {
         .collect();
     let server = run(
         &conn,
-        &format!("SELECT {} FROM t_types.every ORDER BY c_bool NULLS LAST", casts.join(", ")),
+        &format!(
+            "SELECT {} FROM t_types.every ORDER BY c_bool NULLS LAST",
+            casts.join(", ")
+        ),
     )
     .await
     .ok();
@@ -91,7 +133,10 @@ async fn every_type_decodes_and_renders_as_the_server_writes_it() {
     // The all-NULL row stays NULL everywhere, and '' is not NULL.
     assert!(set.rows[1].iter().all(Value::is_null));
     let empty = run(&conn, "SELECT ''::text, NULL::text").await.ok();
-    assert_eq!(empty.results[0].rows[0], vec![Value::Text(String::new()), Value::Null]);
+    assert_eq!(
+        empty.results[0].rows[0],
+        vec![Value::Text(String::new()), Value::Null]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,8 +158,17 @@ async fn a_script_yields_every_result_set_in_order() {
     assert_eq!(r.len(), 6);
     assert!(!r[0].has_columns);
     assert_eq!(r[0].command.as_deref(), Some("CREATE TABLE"));
-    assert!(r[1].has_columns && r[1].rows.is_empty(), "an empty result still has its columns");
-    assert_eq!(r[1].columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["id", "v"]);
+    assert!(
+        r[1].has_columns && r[1].rows.is_empty(),
+        "an empty result still has its columns"
+    );
+    assert_eq!(
+        r[1].columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["id", "v"]
+    );
     assert_eq!(r[2].rows_affected, Some(3));
     assert_eq!(r[3].rows_affected, Some(2));
     assert_eq!(r[4].rows.len(), 3);
@@ -141,8 +195,16 @@ async fn notices_and_session_state() {
     assert_eq!(out.notices[1].hint.as_deref(), Some("really"));
 
     // The same session keeps its settings and temp tables; another session does not see them.
-    let again = run_on(&session, "SELECT current_setting('application_name'), (SELECT count(*) FROM mine)").await.ok();
-    assert_eq!(again.results[0].rows[0], vec![Value::Text("notice-test".into()), Value::Int(1)]);
+    let again = run_on(
+        &session,
+        "SELECT current_setting('application_name'), (SELECT count(*) FROM mine)",
+    )
+    .await
+    .ok();
+    assert_eq!(
+        again.results[0].rows[0],
+        vec![Value::Text("notice-test".into()), Value::Int(1)]
+    );
     let other = conn.open_session().await.expect("second session");
     let err = run_on(&other, "SELECT * FROM mine").await.err();
     assert_eq!(err.kind, ErrorKind::NotFound);
@@ -159,14 +221,19 @@ async fn errors_carry_kind_code_and_position_and_leave_the_session_usable() {
     assert_eq!(e.code.as_deref(), Some("42601"));
     assert_eq!(e.line_column(sql), Some((2, 10)));
 
-    run_on(&session, "CREATE TEMP TABLE gone(x int); DROP TABLE gone;").await.ok();
+    run_on(&session, "CREATE TEMP TABLE gone(x int); DROP TABLE gone;")
+        .await
+        .ok();
     let e = run_on(&session, "SELECT x FROM gone").await.err();
     assert_eq!(e.kind, ErrorKind::NotFound);
     assert_eq!(e.code.as_deref(), Some("42P01"));
     assert_eq!(e.position, Some(15));
 
     let e = run_on(&session, "SELECT 1/0").await.err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Query, Some("22012")));
+    assert_eq!(
+        (e.kind, e.code.as_deref()),
+        (ErrorKind::Query, Some("22012"))
+    );
 
     // A failed transaction needs a ROLLBACK, as in psql.
     let e = run_on(&session, "BEGIN; SELECT nope;").await.err();
@@ -175,8 +242,12 @@ async fn errors_carry_kind_code_and_position_and_leave_the_session_usable() {
     assert_eq!(e.code.as_deref(), Some("25P02"));
     run_on(&session, "ROLLBACK").await.ok();
 
-    run_on(&session, "CREATE TEMP TABLE u(x int UNIQUE)").await.ok();
-    let e = run_on(&session, "INSERT INTO u VALUES (1), (1)").await.err();
+    run_on(&session, "CREATE TEMP TABLE u(x int UNIQUE)")
+        .await
+        .ok();
+    let e = run_on(&session, "INSERT INTO u VALUES (1), (1)")
+        .await
+        .err();
     assert_eq!(e.kind, ErrorKind::Constraint);
 
     let e = run_on(&session, "SELECT 'a\0b'").await.err();
@@ -185,15 +256,29 @@ async fn errors_carry_kind_code_and_position_and_leave_the_session_usable() {
     // COPY FROM STDIN cannot be fed from here: a clear error, and the session goes on.
     let e = run_on(&session, "COPY u FROM STDIN").await.err();
     assert!(e.message.contains("not supported"), "{e:?}");
-    assert_eq!(*run_on(&session, "SELECT 41 + 1").await.ok().scalar(), Value::Int(42));
+    assert_eq!(
+        *run_on(&session, "SELECT 41 + 1").await.ok().scalar(),
+        Value::Int(42)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn copy_to_stdout_is_a_result() {
     let conn = pg().await;
-    let out = run(&conn, "COPY (SELECT 1 AS a, 'x y' AS b UNION ALL SELECT 2, NULL) TO STDOUT").await.ok();
+    let out = run(
+        &conn,
+        "COPY (SELECT 1 AS a, 'x y' AS b UNION ALL SELECT 2, NULL) TO STDOUT",
+    )
+    .await
+    .ok();
     assert_eq!(out.results.len(), 1);
-    assert_eq!(out.results[0].rows, vec![vec![Value::Text("1\tx y".into())], vec![Value::Text("2\t\\N".into())]]);
+    assert_eq!(
+        out.results[0].rows,
+        vec![
+            vec![Value::Text("1\tx y".into())],
+            vec![Value::Text("2\t\\N".into())]
+        ]
+    );
     assert_eq!(out.results[0].command.as_deref(), Some("COPY 2"));
 }
 
@@ -201,7 +286,12 @@ async fn copy_to_stdout_is_a_result() {
 async fn a_50_megabyte_value_round_trips() {
     let conn = pg().await;
     let session = conn.open_session().await.expect("session");
-    let out = run_on(&session, "SELECT repeat('x', 50 * 1024 * 1024) AS big, length(repeat('y', 3)) AS small").await.ok();
+    let out = run_on(
+        &session,
+        "SELECT repeat('x', 50 * 1024 * 1024) AS big, length(repeat('y', 3)) AS small",
+    )
+    .await
+    .ok();
     match &out.results[0].rows[0][0] {
         Value::Text(s) => assert_eq!(s.len(), 50 * 1024 * 1024),
         other => panic!("{other:?}"),
@@ -223,7 +313,10 @@ async fn a_50_megabyte_value_round_trips() {
     }
     assert_eq!(rows[0][1], Value::Int(50 * 1024 * 1024));
     // The buffer that held it is not kept: the next small query still works normally.
-    assert_eq!(*run_on(&session, "SELECT 1").await.ok().scalar(), Value::Int(1));
+    assert_eq!(
+        *run_on(&session, "SELECT 1").await.ok().scalar(),
+        Value::Int(1)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -262,7 +355,10 @@ async fn a_million_rows_stream_in_bounded_batches() {
     // A batch is capped by size (~2 MB), so memory in flight stays bounded.
     assert!(biggest < 100_000, "largest batch {biggest} rows");
     let first = first_batch.expect("a first batch");
-    assert!(first * 4 < total, "the first rows arrive long before the end: {first:?} of {total:?}");
+    assert!(
+        first * 4 < total,
+        "the first rows arrive long before the end: {first:?} of {total:?}"
+    );
 }
 
 /// Whether the backend `pid` is still running `needle`, asked through another connection.
@@ -277,7 +373,11 @@ async fn still_running(conn: &Arc<dyn dbhive_core::Connection>, pid: i32, needle
 }
 
 async fn backend_pid(session: &Arc<dyn dbhive_core::Session>) -> i32 {
-    match run_on(session, "SELECT pg_backend_pid()").await.ok().scalar() {
+    match run_on(session, "SELECT pg_backend_pid()")
+        .await
+        .ok()
+        .scalar()
+    {
         Value::Int(p) => *p as i32,
         other => panic!("{other:?}"),
     }
@@ -289,7 +389,10 @@ async fn cancel_stops_pg_sleep_on_the_server_and_the_session_goes_on() {
     let session = conn.open_session().await.expect("session");
     let pid = backend_pid(&session).await;
 
-    let stream = session.clone().execute("SELECT pg_sleep(60) /* cancel-me */".into(), QueryOptions::default());
+    let stream = session.clone().execute(
+        "SELECT pg_sleep(60) /* cancel-me */".into(),
+        QueryOptions::default(),
+    );
     let handle = stream.handle();
     let waiting = tokio::spawn(collect(stream));
     // Wait until the server really runs it.
@@ -304,10 +407,23 @@ async fn cancel_stops_pg_sleep_on_the_server_and_the_session_goes_on() {
     let took = asked.elapsed();
     assert!(took < Duration::from_secs(1), "cancel took {took:?}");
     assert!(out.cancelled);
-    assert_eq!(out.error.as_ref().map(|e| e.kind), Some(ErrorKind::Cancelled));
-    assert!(!still_running(&conn, pid, "cancel-me").await, "pg_stat_activity still shows it");
-    assert_eq!(*run_on(&session, "SELECT 'still here'").await.ok().scalar(), Value::Text("still here".into()));
-    assert_eq!(backend_pid(&session).await, pid, "same server session, not a reconnect");
+    assert_eq!(
+        out.error.as_ref().map(|e| e.kind),
+        Some(ErrorKind::Cancelled)
+    );
+    assert!(
+        !still_running(&conn, pid, "cancel-me").await,
+        "pg_stat_activity still shows it"
+    );
+    assert_eq!(
+        *run_on(&session, "SELECT 'still here'").await.ok().scalar(),
+        Value::Text("still here".into())
+    );
+    assert_eq!(
+        backend_pid(&session).await,
+        pid,
+        "same server session, not a reconnect"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -317,13 +433,18 @@ async fn a_timeout_cancels_on_the_server() {
     let started = Instant::now();
     let out = collect(session.clone().execute(
         "SELECT pg_sleep(30)".into(),
-        QueryOptions { timeout_ms: Some(300) },
+        QueryOptions {
+            timeout_ms: Some(300),
+        },
     ))
     .await;
     assert!(started.elapsed() < Duration::from_secs(3));
     let e = out.error.expect("timeout error");
     assert_eq!(e.kind, ErrorKind::Timeout);
-    assert_eq!(*run_on(&session, "SELECT 1").await.ok().scalar(), Value::Int(1));
+    assert_eq!(
+        *run_on(&session, "SELECT 1").await.ok().scalar(),
+        Value::Int(1)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -331,7 +452,10 @@ async fn dropping_the_stream_stops_the_query() {
     let conn = pg().await;
     let session = conn.open_session().await.expect("session");
     let pid = backend_pid(&session).await;
-    let stream = session.clone().execute("SELECT pg_sleep(60) /* dropped */".into(), QueryOptions::default());
+    let stream = session.clone().execute(
+        "SELECT pg_sleep(60) /* dropped */".into(),
+        QueryOptions::default(),
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     while !still_running(&conn, pid, "dropped").await {
         assert!(Instant::now() < deadline, "the sleep never started");
@@ -350,22 +474,32 @@ async fn a_session_whose_server_process_dies_reports_it_and_reconnects() {
     let conn = pg().await;
     let session = conn.open_session().await.expect("session");
     let pid = backend_pid(&session).await;
-    let stream = session.clone().execute("SELECT pg_sleep(60) /* doomed */".into(), QueryOptions::default());
+    let stream = session.clone().execute(
+        "SELECT pg_sleep(60) /* doomed */".into(),
+        QueryOptions::default(),
+    );
     let waiting = tokio::spawn(collect(stream));
     let deadline = Instant::now() + Duration::from_secs(10);
     while !still_running(&conn, pid, "doomed").await {
         assert!(Instant::now() < deadline, "the sleep never started");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    run(&conn, &format!("SELECT pg_terminate_backend({pid})")).await.ok();
-    let out = tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("ends").expect("collector");
+    run(&conn, &format!("SELECT pg_terminate_backend({pid})"))
+        .await
+        .ok();
+    let out = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("ends")
+        .expect("collector");
     let e = out.error.expect("an error");
     assert_eq!(e.kind, ErrorKind::Connection, "{e:?}");
 
     let out = run_on(&session, "SELECT pg_backend_pid() <> 0").await.ok();
     assert_eq!(*out.scalar(), Value::Bool(true));
     assert!(
-        out.notices.iter().any(|n| n.message.contains("reconnected")),
+        out.notices
+            .iter()
+            .any(|n| n.message.contains("reconnected")),
         "the user is told that session state was reset: {:?}",
         out.notices
     );
@@ -375,7 +509,9 @@ async fn a_session_whose_server_process_dies_reports_it_and_reconnects() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_connections_killed_by_the_server_are_replaced_silently_for_metadata() {
     let (mut config, secret) = pg_config();
-    config.options.insert("application_name".into(), "dbhive-idle-kill-test".into());
+    config
+        .options
+        .insert("application_name".into(), "dbhive-idle-kill-test".into());
     let conn = connect(&config, secret).await;
     let session = conn.open_session().await.expect("session");
     conn.list_children(&[]).await.expect("tree");
@@ -395,8 +531,15 @@ async fn idle_connections_killed_by_the_server_are_replaced_silently_for_metadat
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let dbs = conn.list_children(&[]).await.expect("the pool replaced the dead connection");
+    let dbs = conn
+        .list_children(&[])
+        .await
+        .expect("the pool replaced the dead connection");
     assert!(!dbs.is_empty());
     let out = run_on(&session, "SELECT 1").await.ok();
-    assert!(out.notices.iter().any(|n| n.message.contains("reconnected")));
+    assert!(
+        out.notices
+            .iter()
+            .any(|n| n.message.contains("reconnected"))
+    );
 }

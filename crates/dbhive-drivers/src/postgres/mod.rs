@@ -450,7 +450,8 @@ impl PgSession {
     ) -> DbResult<&'a mut RawConn> {
         let healthy = match slot.as_mut() {
             Some(c) => {
-                c.check_idle() && (c.last_used.elapsed() < SESSION_CHECK_AFTER_IDLE || c.ping().await.is_ok())
+                c.check_idle()
+                    && (c.last_used.elapsed() < SESSION_CHECK_AFTER_IDLE || c.ping().await.is_ok())
             }
             None => false,
         };

@@ -83,7 +83,10 @@ impl ReadBuffer {
 
     /// Takes whatever bytes are already waiting on `stream` without blocking: Some(Ok(n))
     /// for n bytes (0: the peer closed), Some(Err) on error, None when nothing is there.
-    pub fn fill_now<S: AsyncRead + Unpin>(&mut self, stream: &mut S) -> Option<std::io::Result<usize>> {
+    pub fn fill_now<S: AsyncRead + Unpin>(
+        &mut self,
+        stream: &mut S,
+    ) -> Option<std::io::Result<usize>> {
         if self.buf.len() - self.end < READ_CHUNK {
             self.buf.resize(self.end + READ_CHUNK, 0);
         }

@@ -94,10 +94,7 @@ fn not_found(table: &TableRef) -> DbError {
 /// Row counts recorded by ANALYZE: the first number of every stat row, for the table or
 /// any of its indexes, is the table's row count.
 fn row_estimates(conn: &Connection, db: &str) -> BTreeMap<String, i64> {
-    let sql = format!(
-        "SELECT tbl, stat FROM {}.sqlite_stat1",
-        quote(db)
-    );
+    let sql = format!("SELECT tbl, stat FROM {}.sqlite_stat1", quote(db));
     let mut out = BTreeMap::new();
     if let Ok(mut stmt) = conn.prepare(&sql) {
         if let Ok(rows) =

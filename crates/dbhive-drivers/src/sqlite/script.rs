@@ -73,10 +73,7 @@ pub fn run_script(conn: &Connection, sql: &str, sink: &mut EventSink) -> DbResul
         };
         let width = stmt.column_count();
         let command = command_of(text);
-        let names: Vec<String> = stmt
-            .column_names()
-            .map(str::to_string)
-            .collect();
+        let names: Vec<String> = stmt.column_names().map(str::to_string).collect();
         if width > 0 {
             let columns: Vec<Column> = stmt
                 .columns_with_metadata()

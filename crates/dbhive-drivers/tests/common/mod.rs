@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dbhive_core::{
-    Column, Connection, ConnectionConfig, DbError, Notice, QueryEvent, QueryOptions, QueryStream, Secret, Session,
-    Value,
+    Column, Connection, ConnectionConfig, DbError, Notice, QueryEvent, QueryOptions, QueryStream,
+    Secret, Session, Value,
 };
 
 /// The test PostgreSQL's URL. Its absence is a failure, never a skip: the README's test
@@ -26,7 +26,12 @@ pub fn pg_config() -> (ConnectionConfig, Option<Secret>) {
 }
 
 pub async fn connect(config: &ConnectionConfig, secret: Option<Secret>) -> Arc<dyn Connection> {
-    match dbhive_drivers::registry().driver(config.engine).expect("driver").connect(config, secret).await {
+    match dbhive_drivers::registry()
+        .driver(config.engine)
+        .expect("driver")
+        .connect(config, secret)
+        .await
+    {
         Ok(c) => c,
         Err(e) => panic!("cannot connect to {}: {e}", config.label()),
     }
@@ -81,7 +86,12 @@ impl Outcome {
     /// The only value of the only row of the last result.
     #[track_caller]
     pub fn scalar(&self) -> &Value {
-        let last = self.results.iter().rev().find(|r| r.has_columns).expect("a result with rows");
+        let last = self
+            .results
+            .iter()
+            .rev()
+            .find(|r| r.has_columns)
+            .expect("a result with rows");
         assert_eq!(last.rows.len(), 1, "expected one row: {:?}", last.rows);
         &last.rows[0][0]
     }
@@ -119,7 +129,11 @@ pub async fn collect(mut stream: QueryStream) -> Outcome {
                 ..
             } => {
                 let mut set = current.take().unwrap_or_default();
-                assert_eq!(set.rows.len() as u64, rows, "ResultEnd counts the rows it sent");
+                assert_eq!(
+                    set.rows.len() as u64,
+                    rows,
+                    "ResultEnd counts the rows it sent"
+                );
                 set.command = command;
                 set.rows_affected = rows_affected;
                 set.last_insert_id = last_insert_id;
@@ -144,7 +158,12 @@ pub async fn run(conn: &Arc<dyn Connection>, sql: &str) -> Outcome {
 }
 
 pub async fn run_on(session: &Arc<dyn Session>, sql: &str) -> Outcome {
-    collect(session.clone().execute(sql.to_string(), QueryOptions::default())).await
+    collect(
+        session
+            .clone()
+            .execute(sql.to_string(), QueryOptions::default()),
+    )
+    .await
 }
 
 pub fn text(v: &Value) -> String {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints, unit and integration tests against real servers it
+# starts on 127.0.0.1 (PostgreSQL; SQLite runs in-process), stopped again on exit.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+started=$(date +%s)
+
+scripts/setup.sh test
+[ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+
+stop_services() {
+    scripts/pg-server.sh stop || true
+}
+trap stop_services EXIT
+
+echo "== starting the test PostgreSQL"
+while IFS='=' read -r key value; do
+    export "$key=$value"
+done < <(scripts/pg-server.sh start)
+echo "   $DBHIVE_TEST_PG_URL" | sed -E 's#://([^:]+):[^@]*@#://\1:***@#'
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== cargo test"
+cargo test --workspace --locked
+
+echo "== all tests passed in $(( $(date +%s) - started )) s"
