@@ -206,7 +206,8 @@ impl EventSink {
         if self.closed || self.token.is_cancelled() {
             return RowOutcome::Continue;
         }
-        if self.pending_bytes >= MAX_BATCH_BYTES {
+        // The first row of a result goes out alone: the reader paints it at once.
+        if !self.sent_rows || self.pending_bytes >= MAX_BATCH_BYTES {
             return RowOutcome::Flush;
         }
         self.rows_since_check += 1;

@@ -1,7 +1,6 @@
 //! [`Value`]: one cell of a result, whatever the engine, and [`TextStyle`]: how an engine's
 //! own tools spell values as text, so that exports match them byte for byte.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -103,8 +102,8 @@ pub enum ArrayStyle {
 pub struct TextStyle {
     pub bool_true: &'static str,
     pub bool_false: &'static str,
-    pub float64: fn(f64, &mut String),
-    pub float32: fn(f32, &mut String),
+    pub float64: fn(f64, &mut Vec<u8>),
+    pub float32: fn(f32, &mut Vec<u8>),
     pub bytes: BytesStyle,
     pub array: ArrayStyle,
     /// How the engine's own tools quote CSV fields.
@@ -124,16 +123,8 @@ impl TextStyle {
             }),
             Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
             Value::UInt(u) => out.extend_from_slice(itoa::Buffer::new().format(*u).as_bytes()),
-            Value::Float(f) => {
-                let mut s = String::new();
-                (self.float64)(*f, &mut s);
-                out.extend_from_slice(s.as_bytes());
-            }
-            Value::Float32(f) => {
-                let mut s = String::new();
-                (self.float32)(*f, &mut s);
-                out.extend_from_slice(s.as_bytes());
-            }
+            Value::Float(f) => (self.float64)(*f, out),
+            Value::Float32(f) => (self.float32)(*f, out),
             Value::Decimal(s)
             | Value::Text(s)
             | Value::Json(s)
@@ -243,108 +234,193 @@ fn write_array_element(text: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
-/// A float's shortest round-trip digits and decimal exponent: value = d.ddd × 10^exp.
-fn shortest_digits(text: &str) -> (bool, String, i32) {
-    // `text` is Rust's `{:e}` output, e.g. "-1.2345e-7" or "5e0".
-    let (neg, body) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    let (mantissa, exp) = body.split_once('e').unwrap_or((body, "0"));
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    (neg, digits, exp.parse().unwrap_or(0))
+/// Decimal digits d1d2d3… and exponent: value = d1.d2d3… × 10^exp. Lives on the stack:
+/// formatting millions of floats must not allocate.
+struct Digits {
+    neg: bool,
+    buf: [u8; 40],
+    len: usize,
+    exp: i32,
 }
 
-/// Formats digits d1d2d3… × 10^exp as %g would: exponential when exp < -4 or
-/// exp >= `threshold`, fixed otherwise. `keep_point` adds ".0" to integral output (SQLite's
-/// `!` flag).
-fn format_g(neg: bool, digits: &str, exp: i32, threshold: i32, keep_point: bool, out: &mut String) {
-    let digits = digits.trim_end_matches('0');
-    let digits = if digits.is_empty() { "0" } else { digits };
-    if neg {
-        out.push('-');
+impl Digits {
+    /// From scientific text such as "-1.2345e-7", "5e0" or ryu's "1.5e-7" / "0.0001".
+    fn parse(text: &str) -> Digits {
+        let mut d = Digits {
+            neg: false,
+            buf: [0; 40],
+            len: 0,
+            exp: 0,
+        };
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        if bytes.first() == Some(&b'-') {
+            d.neg = true;
+            i = 1;
+        }
+        // Digits before the point shift the exponent; leading zeros do not count.
+        let mut point_seen = false;
+        let mut int_digits: i32 = 0;
+        let mut leading_zeros: i32 = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'.' => point_seen = true,
+                c @ b'0'..=b'9' => {
+                    if d.len == 0 && c == b'0' {
+                        if point_seen {
+                            leading_zeros += 1;
+                        }
+                    } else if d.len < d.buf.len() {
+                        d.buf[d.len] = c;
+                        d.len += 1;
+                        if !point_seen {
+                            int_digits += 1;
+                        }
+                    }
+                }
+                b'e' | b'E' => {
+                    d.exp = text[i + 1..].parse().unwrap_or(0);
+                    break;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        if d.len == 0 {
+            d.buf[0] = b'0';
+            d.len = 1;
+            return d;
+        }
+        d.exp += if int_digits > 0 {
+            int_digits - 1
+        } else {
+            -leading_zeros - 1
+        };
+        // Trailing zeros carry no information.
+        while d.len > 1 && d.buf[d.len - 1] == b'0' {
+            d.len -= 1;
+        }
+        d
+    }
+
+    fn digits(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// A fixed buffer that `write!` can target without allocating.
+struct StackText {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(std::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+impl StackText {
+    fn format(args: std::fmt::Arguments) -> StackText {
+        let mut t = StackText {
+            buf: [0; 64],
+            len: 0,
+        };
+        let _ = std::fmt::Write::write_fmt(&mut t, args);
+        t
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("0")
+    }
+}
+
+/// Writes digits as %g would: exponential when exp < -4 or exp >= `threshold`, fixed
+/// otherwise. `keep_point` adds ".0" to integral output (SQLite's `!` flag).
+fn format_g(d: &Digits, threshold: i32, keep_point: bool, out: &mut Vec<u8>) {
+    let digits = d.digits();
+    let exp = d.exp;
+    if d.neg {
+        out.push(b'-');
     }
     if exp < -4 || exp >= threshold {
-        out.push_str(&digits[..1]);
+        out.push(digits[0]);
         if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
+            out.push(b'.');
+            out.extend_from_slice(&digits[1..]);
         } else if keep_point {
-            out.push_str(".0");
+            out.extend_from_slice(b".0");
         }
-        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+        out.push(b'e');
+        out.push(if exp < 0 { b'-' } else { b'+' });
+        let e = exp.unsigned_abs();
+        if e < 10 {
+            out.push(b'0');
+        }
+        out.extend_from_slice(itoa::Buffer::new().format(e).as_bytes());
     } else if exp >= 0 {
         let int_len = exp as usize + 1;
         if digits.len() <= int_len {
-            out.push_str(digits);
-            out.extend(std::iter::repeat_n('0', int_len - digits.len()));
+            out.extend_from_slice(digits);
+            out.extend(std::iter::repeat_n(b'0', int_len - digits.len()));
             if keep_point {
-                out.push_str(".0");
+                out.extend_from_slice(b".0");
             }
         } else {
-            out.push_str(&digits[..int_len]);
-            out.push('.');
-            out.push_str(&digits[int_len..]);
+            out.extend_from_slice(&digits[..int_len]);
+            out.push(b'.');
+            out.extend_from_slice(&digits[int_len..]);
         }
     } else {
-        out.push_str("0.");
-        out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
-        out.push_str(digits);
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', (-exp - 1) as usize));
+        out.extend_from_slice(digits);
     }
 }
 
 /// PostgreSQL's float8out (extra_float_digits >= 1, the default since 12): shortest
 /// round-trip digits, exponential below 1e-4 and from 1e15.
-pub fn float64_postgres(v: f64, out: &mut String) {
+pub fn float64_postgres(v: f64, out: &mut Vec<u8>) {
     if let Some(s) = non_finite(v, "NaN", "Infinity", "-Infinity") {
-        out.push_str(s);
+        out.extend_from_slice(s.as_bytes());
         return;
     }
-    let (neg, digits, exp) = shortest_digits(&format!("{v:e}"));
-    format_g(neg, &digits, exp, 15, false, out);
+    let mut digits = Digits::parse(ryu::Buffer::new().format_finite(v));
+    digits.neg = v.is_sign_negative();
+    format_g(&digits, 15, false, out);
 }
 
 /// PostgreSQL's float4out: as float8out with single-precision digits, exponential from 1e6.
-pub fn float32_postgres(v: f32, out: &mut String) {
+pub fn float32_postgres(v: f32, out: &mut Vec<u8>) {
     if let Some(s) = non_finite(v as f64, "NaN", "Infinity", "-Infinity") {
-        out.push_str(s);
+        out.extend_from_slice(s.as_bytes());
         return;
     }
-    let (neg, digits, exp) = shortest_digits(&format!("{v:e}"));
-    format_g(neg, &digits, exp, 6, false, out);
+    let mut digits = Digits::parse(ryu::Buffer::new().format_finite(v));
+    digits.neg = v.is_sign_negative();
+    format_g(&digits, 6, false, out);
 }
 
 /// SQLite's REAL to text ("%!.15g"): 15 significant digits, always a decimal point.
-pub fn float64_sqlite(v: f64, out: &mut String) {
+pub fn float64_sqlite(v: f64, out: &mut Vec<u8>) {
     if let Some(s) = non_finite(v, "NaN", "Inf", "-Inf") {
-        out.push_str(s);
+        out.extend_from_slice(s.as_bytes());
         return;
     }
     // SQLite decides the sign with `v < 0.0`, so -0.0 prints as 0.0.
     let v = if v == 0.0 { 0.0 } else { v };
-    let (neg, digits, exp) = shortest_digits(&format!("{v:.14e}"));
-    format_g(neg, &digits, exp, 15, true, out);
+    let text = StackText::format(format_args!("{v:.14e}"));
+    format_g(&Digits::parse(text.as_str()), 15, true, out);
 }
 
-pub fn float32_sqlite(v: f32, out: &mut String) {
+pub fn float32_sqlite(v: f32, out: &mut Vec<u8>) {
     float64_sqlite(v as f64, out)
-}
-
-/// Shortest round-trip digits, plain decimal notation (JSON, general display).
-pub fn float64_shortest(v: f64, out: &mut String) {
-    if let Some(s) = non_finite(v, "NaN", "Infinity", "-Infinity") {
-        out.push_str(s);
-        return;
-    }
-    out.push_str(ryu::Buffer::new().format_finite(v));
-}
-
-pub fn float32_shortest(v: f32, out: &mut String) {
-    if let Some(s) = non_finite(v as f64, "NaN", "Infinity", "-Infinity") {
-        out.push_str(s);
-        return;
-    }
-    out.push_str(ryu::Buffer::new().format_finite(v));
 }
 
 fn non_finite(
@@ -369,21 +445,21 @@ mod tests {
     use super::*;
 
     fn pg8(v: f64) -> String {
-        let mut s = String::new();
+        let mut s = Vec::new();
         float64_postgres(v, &mut s);
-        s
+        String::from_utf8(s).unwrap_or_default()
     }
 
     fn pg4(v: f32) -> String {
-        let mut s = String::new();
+        let mut s = Vec::new();
         float32_postgres(v, &mut s);
-        s
+        String::from_utf8(s).unwrap_or_default()
     }
 
     fn lite(v: f64) -> String {
-        let mut s = String::new();
+        let mut s = Vec::new();
         float64_sqlite(v, &mut s);
-        s
+        String::from_utf8(s).unwrap_or_default()
     }
 
     #[test]

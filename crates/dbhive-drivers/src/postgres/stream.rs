@@ -1,8 +1,10 @@
 //! The byte stream under a PostgreSQL connection: TCP, a Unix socket, or TLS over TCP,
 //! negotiated with SSLRequest as libpq does.
 
+use std::collections::HashMap;
 use std::io;
 use std::pin::Pin;
+use std::sync::{Mutex, OnceLock};
 use std::task::{Context, Poll};
 
 use dbhive_core::{ConnectionConfig, DbError, DbResult, ErrorKind, TlsMode};
@@ -156,10 +158,35 @@ async fn negotiate_tls(endpoint: &Endpoint, mut tcp: TcpStream) -> DbResult<Stre
             ));
         }
     }
+    let connector = tls_connector(endpoint)?;
+    let tls = connector.connect(&endpoint.host, tcp).await.map_err(|e| {
+        DbError::new(
+            ErrorKind::Tls,
+            format!("TLS handshake with {} failed: {e}", endpoint.describe()),
+        )
+    })?;
+    Ok(Stream::Tls(Box::new(tls)))
+}
+
+/// TLS settings by (verify chain, verify host name, extra root certificate).
+type ConnectorKey = (bool, bool, Option<std::path::PathBuf>);
+
+/// Building a connector loads the system's trust store, which takes about 100 ms; every
+/// connection with the same settings shares one.
+fn tls_connector(endpoint: &Endpoint) -> DbResult<tokio_native_tls::TlsConnector> {
+    static CONNECTORS: OnceLock<Mutex<HashMap<ConnectorKey, tokio_native_tls::TlsConnector>>> =
+        OnceLock::new();
+    let verify_chain = matches!(endpoint.tls, TlsMode::VerifyCa | TlsMode::VerifyFull);
+    let verify_host = endpoint.tls == TlsMode::VerifyFull;
+    let key = (verify_chain, verify_host, endpoint.root_cert.clone());
+    let cache = CONNECTORS.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(c) = cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return Ok(c);
+    }
     let mut builder = native_tls::TlsConnector::builder();
     builder
-        .danger_accept_invalid_certs(matches!(endpoint.tls, TlsMode::Prefer | TlsMode::Require))
-        .danger_accept_invalid_hostnames(endpoint.tls != TlsMode::VerifyFull);
+        .danger_accept_invalid_certs(!verify_chain)
+        .danger_accept_invalid_hostnames(!verify_host);
     if let Some(path) = &endpoint.root_cert {
         let pem = std::fs::read(path).map_err(|e| {
             DbError::new(
@@ -182,13 +209,10 @@ async fn negotiate_tls(endpoint: &Endpoint, mut tcp: TcpStream) -> DbResult<Stre
         .build()
         .map_err(|e| DbError::new(ErrorKind::Tls, format!("cannot set up TLS: {e}")))?;
     let connector = tokio_native_tls::TlsConnector::from(connector);
-    let tls = connector.connect(&endpoint.host, tcp).await.map_err(|e| {
-        DbError::new(
-            ErrorKind::Tls,
-            format!("TLS handshake with {} failed: {e}", endpoint.describe()),
-        )
-    })?;
-    Ok(Stream::Tls(Box::new(tls)))
+    if let Ok(mut m) = cache.lock() {
+        m.insert(key, connector.clone());
+    }
+    Ok(connector)
 }
 
 fn connect_error(endpoint: &Endpoint, e: &io::Error) -> DbError {

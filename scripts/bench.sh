@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Measures dbhive against the engines' own clients on this machine, side by side in one
+# run: 1,000,000 rows x 10 columns fetched and discarded, time to first row, peak RSS.
+# Prints a Markdown section for BENCHMARKS.md. Needs hyperfine and /usr/bin/time
+# (apt-get install -y hyperfine time).
+#   scripts/bench.sh [RUNS]
+set -euo pipefail
+
+runs=${1:-7}
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+for tool in hyperfine /usr/bin/time psql sqlite3; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install -y hyperfine time postgresql-client sqlite3)" >&2; exit 1; }
+done
+
+cargo build --release --locked -p dbhive-cli >&2
+bin=$here/target/release/dbhive
+work=$(mktemp -d)
+trap 'scripts/pg-server.sh stop >/dev/null || true; rm -rf "$work"' EXIT
+while IFS='=' read -r key value; do export "$key=$value"; done < <(scripts/pg-server.sh start)
+url=$DBHIVE_TEST_PG_URL
+export PGPASSWORD=dbhive-test-pw PGHOST=127.0.0.1 PGPORT=$DBHIVE_TEST_PG_PORT PGUSER=dbhive PGDATABASE=postgres
+
+query="SELECT * FROM bench_1m"
+"$bin" query --url "$url" --format null "
+  DROP TABLE IF EXISTS bench_1m;
+  CREATE TABLE bench_1m AS
+  SELECT g::int8 AS id, (g % 1000)::int4 AS small, g::int8 * 7919 AS big, 'name-' || g AS label,
+         (g / 7.0)::numeric(12,4) AS amount, g / 3.0::float8 AS ratio, g % 2 = 0 AS flag,
+         timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second' AS at,
+         date '2024-01-01' + (g % 3650) AS day, md5(g::text) AS hash
+    FROM generate_series(1, 1000000) g;" >&2
+# VACUUM cannot share a script (an implicit transaction) with other statements.
+"$bin" query --url "$url" --format null "VACUUM ANALYZE bench_1m" >&2
+
+sqlite_db=$work/bench.db
+"$bin" query --url "$sqlite_db" --format null "
+  CREATE TABLE bench_1m AS
+  WITH RECURSIVE c(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM c WHERE g < 1000000)
+  SELECT g AS id, g % 1000 AS small, g * 7919 AS big, 'name-' || g AS label, round(g / 7.0, 4) AS amount,
+         g / 3.0 AS ratio, g % 2 = 0 AS flag, datetime(1704067200 + g, 'unixepoch') AS at,
+         date('2024-01-01', '+' || (g % 3650) || ' days') AS day, hex(randomblob(16)) AS hash
+    FROM c;" >&2
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+# hyperfine: median seconds of each command, same run, alternating.
+compare() {
+    local name=$1 ours=$2 theirs=$3
+    hyperfine -N --warmup 1 --runs "$runs" --export-json "$work/$name.json" "$ours" "$theirs" >&2 || \
+        hyperfine --warmup 1 --runs "$runs" --export-json "$work/$name.json" "$ours" "$theirs" >&2
+    python3 - "$work/$name.json" <<'PY'
+import json, sys, statistics
+r = json.load(open(sys.argv[1]))["results"]
+print(" ".join(str(statistics.median(x["times"])) for x in r))
+PY
+}
+
+peak_rss_mb() {
+    local out
+    for _ in 1 2 3; do
+        /usr/bin/time -f "%M" sh -c "$1" 2>&1 >/dev/null | tail -n 1
+    done | median | awk '{printf "%.1f", $1 / 1024}'
+}
+
+first_row_ms() {
+    for _ in $(seq "$runs"); do
+        "$bin" query --url "$1" --format null --stats "$query" 2>&1 >/dev/null | sed -E 's/.*first row: ([0-9.]+) ms.*/\1/'
+    done | median
+}
+
+pg_null=$(compare pg_null "$bin query --url $url --format null '$query'" "psql -X -At -c '$query' -o /dev/null")
+pg_csv=$(compare pg_csv "sh -c \"$bin query --url $url --format csv '$query' > /dev/null\"" \
+    "sh -c \"psql -X -c 'COPY ($query) TO STDOUT (FORMAT csv, HEADER)' > /dev/null\"")
+lite_null=$(compare lite_null "$bin query --url $sqlite_db --format null '$query'" "sqlite3 $sqlite_db '$query' -cmd '.output /dev/null'")
+lite_csv=$(compare lite_csv "sh -c \"$bin query --url $sqlite_db --format csv '$query' > /dev/null\"" \
+    "sh -c \"sqlite3 -csv -header $sqlite_db '$query' > /dev/null\"")
+
+rss_ours_pg=$(peak_rss_mb "$bin query --url $url --format null '$query'")
+rss_psql=$(peak_rss_mb "psql -X -At -c '$query' -o /dev/null")
+rss_ours_lite=$(peak_rss_mb "$bin query --url $sqlite_db --format null '$query'")
+rss_sqlite3=$(peak_rss_mb "sqlite3 $sqlite_db '$query' > /dev/null")
+ttfr_pg=$(first_row_ms "$url")
+ttfr_lite=$(first_row_ms "$sqlite_db")
+
+row() { # name ours theirs peer
+    python3 - "$@" <<'PY'
+import sys
+name, ours, theirs, peer = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+rate = lambda s: 1_000_000 / s
+print(f"| {name} | {ours:.3f} s ({rate(ours)/1e6:.2f} M rows/s) | {theirs:.3f} s ({rate(theirs)/1e6:.2f} M rows/s) | {peer} | {theirs/ours*100:.0f}% |")
+PY
+}
+
+cat <<MD
+### $(date -u +%Y-%m-%d) — $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB
+
+Data: 1,000,000 rows x 10 columns (int8, int4, int8, text, numeric, float8, bool,
+timestamptz, date, text). PostgreSQL $(psql -XAtc 'SHOW server_version') on 127.0.0.1 (TLS, as both clients
+negotiate by default), SQLite $(sqlite3 --version | cut -d' ' -f1) CLI vs DB-Hive's bundled SQLite. Median of $runs runs
+(hyperfine, 1 warm-up, commands alternated in the same run).
+
+| case | dbhive | peer | peer command | dbhive rate vs peer |
+|---|---|---|---|---|
+$(row "PostgreSQL, fetch and discard" $pg_null "psql -At -o /dev/null")
+$(row "PostgreSQL, CSV to /dev/null" $pg_csv "psql -c 'COPY (...) TO STDOUT (FORMAT csv, HEADER)'")
+$(row "SQLite, fetch and discard" $lite_null "sqlite3 file 'SELECT ...' > /dev/null")
+$(row "SQLite, CSV to /dev/null" $lite_csv "sqlite3 -csv -header")
+
+| | dbhive | peer |
+|---|---|---|
+| peak RSS, PostgreSQL 1M rows (median of 3) | $rss_ours_pg MB | psql: $rss_psql MB |
+| peak RSS, SQLite 1M rows (median of 3) | $rss_ours_lite MB | sqlite3: $rss_sqlite3 MB |
+| time to first row, PostgreSQL (median of $runs) | $ttfr_pg ms | — |
+| time to first row, SQLite (median of $runs) | $ttfr_lite ms | — |
+
+Commands: \`$bin query --url URL --format null|csv 'SELECT * FROM bench_1m'\`; time to
+first row from \`--stats\`; peak RSS from \`/usr/bin/time -f %M\`.
+MD
