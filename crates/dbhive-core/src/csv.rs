@@ -17,10 +17,15 @@ pub enum CsvQuoting {
 
 impl CsvQuoting {
     pub fn needs_quotes(self, field: &[u8], single_column: bool) -> bool {
+        self.needs_quotes_with(field, single_column, b',')
+    }
+
+    /// As `needs_quotes`, for another delimiter (tab for TSV).
+    pub fn needs_quotes_with(self, field: &[u8], single_column: bool, delimiter: u8) -> bool {
         if field.is_empty() {
             return true;
         }
-        let basic = |c: &u8| matches!(c, b',' | b'"' | b'\r' | b'\n');
+        let basic = |c: &u8| *c == delimiter || matches!(c, b'"' | b'\r' | b'\n');
         match self {
             CsvQuoting::PostgresCopy => {
                 (single_column && field == b"\\.") || field.iter().any(basic)
@@ -28,7 +33,7 @@ impl CsvQuoting {
             CsvQuoting::Rfc4180 => field.iter().any(basic),
             CsvQuoting::SqliteShell => field
                 .iter()
-                .any(|&c| c < 0x21 || c == b'"' || c == b'\'' || c == b',' || c >= 0x7f),
+                .any(|&c| c < 0x21 || c == b'"' || c == b'\'' || c == delimiter || c >= 0x7f),
         }
     }
 }
@@ -40,10 +45,21 @@ pub fn write_field(
     quoting: CsvQuoting,
     single_column: bool,
 ) {
+    write_field_with(out, field, quoting, single_column, b',')
+}
+
+/// Appends one field for a given delimiter.
+pub fn write_field_with(
+    out: &mut Vec<u8>,
+    field: Option<&[u8]>,
+    quoting: CsvQuoting,
+    single_column: bool,
+    delimiter: u8,
+) {
     let Some(field) = field else {
         return;
     };
-    if !quoting.needs_quotes(field, single_column) {
+    if !quoting.needs_quotes_with(field, single_column, delimiter) {
         out.extend_from_slice(field);
         return;
     }
@@ -55,6 +71,42 @@ pub fn write_field(
         out.push(c);
     }
     out.push(b'"');
+}
+
+/// Appends one record: the values in the engine's text, NULL as an empty field, and a
+/// newline. `scratch` is reused between calls.
+pub fn write_record(
+    out: &mut Vec<u8>,
+    values: &[crate::Value],
+    style: &crate::TextStyle,
+    delimiter: u8,
+    scratch: &mut Vec<u8>,
+) {
+    let single = values.len() == 1;
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(delimiter);
+        }
+        if v.is_null() {
+            continue;
+        }
+        scratch.clear();
+        style.write(v, scratch);
+        write_field_with(out, Some(scratch), style.csv, single, delimiter);
+    }
+    out.push(b'\n');
+}
+
+/// Appends a header record of column names.
+pub fn write_header(out: &mut Vec<u8>, names: &[&str], quoting: CsvQuoting, delimiter: u8) {
+    let single = names.len() == 1;
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            out.push(delimiter);
+        }
+        write_field_with(out, Some(name.as_bytes()), quoting, single, delimiter);
+    }
+    out.push(b'\n');
 }
 
 #[cfg(test)]

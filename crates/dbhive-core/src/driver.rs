@@ -56,12 +56,14 @@ pub trait Connection: Send + Sync {
     async fn server_info(&self) -> DbResult<ServerInfo>;
 
     /// A dedicated server session (its own connection): `SET`, temporary tables and
-    /// transactions persist across the queries run on it, as in psql.
-    async fn open_session(&self) -> DbResult<Arc<dyn Session>>;
+    /// transactions persist across the queries run on it, as in psql. `database` picks
+    /// another database of the same server where the engine binds a connection to one
+    /// (PostgreSQL); None is the connection's own.
+    async fn open_session(&self, database: Option<&str>) -> DbResult<Arc<dyn Session>>;
 
     /// Runs `sql` on a fresh session that closes when the stream ends.
     async fn execute(&self, sql: &str, options: QueryOptions) -> QueryStream {
-        match self.open_session().await {
+        match self.open_session(None).await {
             Ok(session) => session.execute(sql.to_string(), options),
             Err(e) => QueryStream::failed(e),
         }
@@ -91,6 +93,10 @@ pub trait Connection: Send + Sync {
 
     /// The statements that create the table (or view) with its indexes and comments.
     async fn ddl(&self, table: &TableRef) -> DbResult<String>;
+
+    /// A query showing the first `limit` rows of a table, with its name quoted as the
+    /// engine needs ("open data" in the tree).
+    fn select_rows_sql(&self, table: &TableRef, limit: u64) -> String;
 
     /// One level of the schema tree below `path` (empty: the top level).
     async fn list_children(&self, path: &[String]) -> DbResult<Vec<SchemaNode>>;

@@ -6,11 +6,13 @@ pub mod config;
 pub mod csv;
 pub mod driver;
 pub mod error;
+pub mod json;
 pub mod pool;
 pub mod query;
 pub mod registry;
 pub mod result;
 pub mod schema;
+pub mod store;
 pub mod value;
 
 pub use config::{ConnectionConfig, Engine, Secret, TlsMode};
@@ -25,4 +27,5 @@ pub use schema::{
     ColumnInfo, DatabaseInfo, FolderKind, ForeignKeyInfo, IndexInfo, NodeKind, PrimaryKey,
     SchemaInfo, SchemaNode, TableDescription, TableInfo, TableKind, TableRef, TriggerInfo,
 };
+pub use store::ResultStore;
 pub use value::{ArrayStyle, BytesStyle, TextStyle, Value};

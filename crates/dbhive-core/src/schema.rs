@@ -362,6 +362,8 @@ pub struct SchemaNode {
     /// A short description shown beside the name: a column's type, an index's columns, a
     /// function's arguments.
     pub detail: Option<String>,
+    /// The table, view or collection a node stands for, to open, describe or query it.
+    pub table: Option<TableRef>,
     /// Number of children, where known without another round trip (folders).
     pub count: Option<i64>,
     pub row_estimate: Option<i64>,
@@ -390,6 +392,7 @@ impl SchemaNode {
             name,
             path,
             detail: None,
+            table: None,
             count: None,
             row_estimate: None,
             size_bytes: None,
@@ -407,6 +410,7 @@ impl SchemaNode {
             path,
             expandable: count != Some(0),
             detail: None,
+            table: None,
             count,
             row_estimate: None,
             size_bytes: None,
@@ -414,7 +418,9 @@ impl SchemaNode {
         }
     }
 
-    pub fn for_table(table: &TableInfo, parent: &[String]) -> Self {
+    /// A table-like node; `database` is the database it lives in, where that differs from
+    /// its schema (PostgreSQL).
+    pub fn for_table(table: &TableInfo, parent: &[String], database: Option<&str>) -> Self {
         let kind = match table.kind {
             TableKind::Table | TableKind::PartitionedTable => NodeKind::Table,
             TableKind::View => NodeKind::View,
@@ -425,6 +431,11 @@ impl SchemaNode {
         let mut node = SchemaNode::new(kind, table.name.clone(), parent);
         node.row_estimate = table.row_estimate;
         node.size_bytes = table.size_bytes;
+        node.table = Some(TableRef {
+            database: database.map(str::to_string),
+            schema: table.schema.clone(),
+            name: table.name.clone(),
+        });
         node.comment = table.comment.clone();
         if table.kind == TableKind::PartitionedTable {
             node.detail = Some("partitioned".into());

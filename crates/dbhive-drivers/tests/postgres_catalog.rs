@@ -397,6 +397,12 @@ async fn the_tree_and_describe_handle_awkward_names() {
     );
     assert!(d.columns.iter().any(|c| c.name == "x\"y"));
 
+    // "Open data" on the table with the worst name.
+    let table = select.table.clone().expect("a table node knows its table");
+    assert_eq!(table.schema.as_deref(), Some(SCHEMA));
+    let preview = run(&conn, &conn.select_rows_sql(&table, 7)).await.ok();
+    assert_eq!(preview.results[0].rows.len(), 7);
+
     let e = conn
         .describe_table(&TableRef::new(Some(SCHEMA), "nope"))
         .await

@@ -142,7 +142,7 @@ async fn every_type_decodes_and_renders_as_the_server_writes_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_script_yields_every_result_set_in_order() {
     let conn = pg().await;
-    let session = conn.open_session().await.expect("session");
+    let session = conn.open_session(None).await.expect("session");
     let out = run_on(
         &session,
         "CREATE TEMP TABLE s(id serial PRIMARY KEY, v text);
@@ -180,7 +180,7 @@ async fn a_script_yields_every_result_set_in_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notices_and_session_state() {
     let conn = pg().await;
-    let session = conn.open_session().await.expect("session");
+    let session = conn.open_session(None).await.expect("session");
     let out = run_on(
         &session,
         "DO $$ BEGIN RAISE NOTICE 'hello %', 42; RAISE WARNING 'careful' USING HINT = 'really'; END $$;
@@ -205,7 +205,7 @@ async fn notices_and_session_state() {
         again.results[0].rows[0],
         vec![Value::Text("notice-test".into()), Value::Int(1)]
     );
-    let other = conn.open_session().await.expect("second session");
+    let other = conn.open_session(None).await.expect("second session");
     let err = run_on(&other, "SELECT * FROM mine").await.err();
     assert_eq!(err.kind, ErrorKind::NotFound);
 }
@@ -213,7 +213,7 @@ async fn notices_and_session_state() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_carry_kind_code_and_position_and_leave_the_session_usable() {
     let conn = pg().await;
-    let session = conn.open_session().await.expect("session");
+    let session = conn.open_session(None).await.expect("session");
 
     let sql = "SELECT 1;\nSELECT * FORM nowhere";
     let e = run_on(&session, sql).await.err();
@@ -285,7 +285,7 @@ async fn copy_to_stdout_is_a_result() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_50_megabyte_value_round_trips() {
     let conn = pg().await;
-    let session = conn.open_session().await.expect("session");
+    let session = conn.open_session(None).await.expect("session");
     let out = run_on(
         &session,
         "SELECT repeat('x', 50 * 1024 * 1024) AS big, length(repeat('y', 3)) AS small",
@@ -386,7 +386,7 @@ async fn backend_pid(session: &Arc<dyn dbhive_core::Session>) -> i32 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_stops_pg_sleep_on_the_server_and_the_session_goes_on() {
     let conn = pg().await;
-    let session = conn.open_session().await.expect("session");
+    let session = conn.open_session(None).await.expect("session");
     let pid = backend_pid(&session).await;
 
     let stream = session.clone().execute(
@@ -429,7 +429,7 @@ async fn cancel_stops_pg_sleep_on_the_server_and_the_session_goes_on() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timeout_cancels_on_the_server() {
     let conn = pg().await;
-    let session = conn.open_session().await.expect("session");
+    let session = conn.open_session(None).await.expect("session");
     let started = Instant::now();
     let out = collect(session.clone().execute(
         "SELECT pg_sleep(30)".into(),
@@ -450,7 +450,7 @@ async fn a_timeout_cancels_on_the_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_stream_stops_the_query() {
     let conn = pg().await;
-    let session = conn.open_session().await.expect("session");
+    let session = conn.open_session(None).await.expect("session");
     let pid = backend_pid(&session).await;
     let stream = session.clone().execute(
         "SELECT pg_sleep(60) /* dropped */".into(),
@@ -472,7 +472,7 @@ async fn dropping_the_stream_stops_the_query() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_whose_server_process_dies_reports_it_and_reconnects() {
     let conn = pg().await;
-    let session = conn.open_session().await.expect("session");
+    let session = conn.open_session(None).await.expect("session");
     let pid = backend_pid(&session).await;
     let stream = session.clone().execute(
         "SELECT pg_sleep(60) /* doomed */".into(),
@@ -513,7 +513,7 @@ async fn idle_connections_killed_by_the_server_are_replaced_silently_for_metadat
         .options
         .insert("application_name".into(), "dbhive-idle-kill-test".into());
     let conn = connect(&config, secret).await;
-    let session = conn.open_session().await.expect("session");
+    let session = conn.open_session(None).await.expect("session");
     conn.list_children(&[]).await.expect("tree");
     let killer = pg().await;
     run(&killer, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dbhive-idle-kill-test'")

@@ -114,7 +114,7 @@ async fn invalid_utf8_is_kept_as_bytes_with_a_warning() {
 async fn errors_point_into_the_script() {
     let (_dir, path) = temp_db();
     let conn = open(&path).await;
-    let session = conn.open_session().await.expect("session");
+    let session = conn.open_session(None).await.expect("session");
     let sql = "CREATE TABLE t(x INTEGER PRIMARY KEY);\nSELECT * FORM t;";
     let out = run_on(&session, sql).await;
     assert_eq!(out.results.len(), 1, "the first statement ran");
@@ -185,7 +185,7 @@ async fn opening_bad_files_fails_clearly() {
 async fn cancel_interrupts_a_runaway_recursive_query() {
     let (_dir, path) = temp_db();
     let conn = open(&path).await;
-    let session = conn.open_session().await.expect("session");
+    let session = conn.open_session(None).await.expect("session");
     let stream = session.clone().execute(
         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
             .into(),
@@ -276,7 +276,7 @@ async fn memory_databases_are_shared_and_attachments_are_listed() {
         .options
         .insert("attach".into(), format!("arch={}", other.display()));
     let conn = connect(&config, None).await;
-    let session = conn.open_session().await.expect("session");
+    let session = conn.open_session(None).await.expect("session");
     run_on(
         &session,
         "CREATE TABLE live(x); INSERT INTO live VALUES (1);",
@@ -298,7 +298,7 @@ async fn memory_databases_are_shared_and_attachments_are_listed() {
         .expect("attached table");
     assert_eq!(archived.columns.len(), 2);
     // A second session reads the same data.
-    let second = conn.open_session().await.expect("second session");
+    let second = conn.open_session(None).await.expect("second session");
     assert_eq!(
         *run_on(&second, "SELECT count(*) FROM live")
             .await
@@ -379,6 +379,12 @@ async fn metadata_with_awkward_names() {
         names,
         ["id", "Order", "ünïcödé", "dots.in.name", "x\"y", "twice"]
     );
+    let table = tables[0]
+        .table
+        .clone()
+        .expect("a table node knows its table");
+    let preview = run(&conn, &conn.select_rows_sql(&table, 1)).await.ok();
+    assert_eq!(preview.results[0].columns.len(), 5);
     let views = conn.list_children(&folders[1].path).await.expect("views");
     assert_eq!(views[0].kind, NodeKind::View);
 

@@ -1,61 +1,12 @@
-//! JSON: one document with every result (`json`), or one object per row (`jsonl`).
-//!
-//! Values: NULL is null, booleans and integers are JSON's own, floats are numbers (NaN and
-//! infinities as strings), exact decimals are strings (no precision lost), json/jsonb is
-//! embedded as JSON, binary is a "\x..." hex string, arrays are arrays, everything else is
-//! the engine's text.
+//! JSON: one document with every result (`json`), or one object per row (`jsonl`). Values
+//! are written by `dbhive_core::json` (see there for how each type looks).
 
 use std::io::{self, Write};
 
-use dbhive_core::{Column, DbError, Notice, RowBatch, TextStyle, Value};
+use dbhive_core::json::{write_string as string, write_value as value};
+use dbhive_core::{Column, DbError, Notice, RowBatch, TextStyle};
 
 use super::{Output, ResultSummary, Sink};
-
-fn string(out: &mut Vec<u8>, s: &str) {
-    // serde_json escapes exactly as JSON requires; writing into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
-}
-
-pub fn value(out: &mut Vec<u8>, v: &Value, style: &TextStyle, scratch: &mut Vec<u8>) {
-    match v {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
-        Value::UInt(u) => out.extend_from_slice(itoa::Buffer::new().format(*u).as_bytes()),
-        Value::Float(f) if f.is_finite() => {
-            out.extend_from_slice(ryu::Buffer::new().format_finite(*f).as_bytes())
-        }
-        Value::Float32(f) if f.is_finite() => {
-            out.extend_from_slice(ryu::Buffer::new().format_finite(*f).as_bytes())
-        }
-        Value::Json(s) if serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok() => {
-            out.extend_from_slice(s.as_bytes())
-        }
-        Value::Bytes(b) => {
-            let mut hex = String::with_capacity(2 + b.len() * 2);
-            hex.push_str("\\x");
-            for byte in b {
-                hex.push_str(&format!("{byte:02x}"));
-            }
-            string(out, &hex);
-        }
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                value(out, item, style, scratch);
-            }
-            out.push(b']');
-        }
-        other => {
-            scratch.clear();
-            style.write(other, scratch);
-            string(out, &String::from_utf8_lossy(scratch));
-        }
-    }
-}
 
 fn columns_json(columns: &[Column]) -> Vec<u8> {
     let list: Vec<serde_json::Value> = columns

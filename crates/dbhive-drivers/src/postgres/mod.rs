@@ -220,8 +220,8 @@ impl Connection for PgConnection {
         })
     }
 
-    async fn open_session(&self) -> DbResult<Arc<dyn Session>> {
-        let db = self.db_pool(None)?;
+    async fn open_session(&self, database: Option<&str>) -> DbResult<Arc<dyn Session>> {
+        let db = self.db_pool(database)?;
         let raw = RawConn::connect(&db.target.params()).await?;
         Ok(Arc::new(PgSession {
             db,
@@ -296,6 +296,14 @@ impl Connection for PgConnection {
         ddl::ddl(&mut c, table).await
     }
 
+    fn select_rows_sql(&self, table: &TableRef, limit: u64) -> String {
+        let name = match &table.schema {
+            Some(schema) => format!("{}.{}", quote_ident(schema), quote_ident(&table.name)),
+            None => quote_ident(&table.name),
+        };
+        format!("SELECT * FROM {name} LIMIT {limit}")
+    }
+
     async fn list_children(&self, path: &[String]) -> DbResult<Vec<SchemaNode>> {
         tree::list_children(self, path).await
     }
@@ -310,6 +318,11 @@ impl Connection for PgConnection {
             p.pool.close();
         }
     }
+}
+
+/// An identifier in double quotes, quotes inside doubled: valid for any name.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// Looks up non-built-in types in the session's database, through its metadata pool.

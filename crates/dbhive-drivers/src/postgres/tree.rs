@@ -112,7 +112,7 @@ pub async fn list_children(conn: &PgConnection, path: &[String]) -> DbResult<Vec
             Ok(catalog::tables(&mut c, schema, kinds)
                 .await?
                 .iter()
-                .map(|t| SchemaNode::for_table(t, path))
+                .map(|t| SchemaNode::for_table(t, path, Some(db)))
                 .collect())
         }
         [db, schema, folder, name] => {

@@ -497,7 +497,7 @@ pub fn list_children(conn: &Connection, path: &[String]) -> DbResult<Vec<SchemaN
             };
             Ok(tables(conn, db, kinds)?
                 .iter()
-                .map(|t| SchemaNode::for_table(t, path))
+                .map(|t| SchemaNode::for_table(t, path, None))
                 .collect())
         }
         [db, folder, name] => {

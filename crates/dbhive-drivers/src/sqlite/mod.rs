@@ -248,7 +248,7 @@ impl DbConnection for SqliteConnection {
         })
     }
 
-    async fn open_session(&self) -> DbResult<Arc<dyn Session>> {
+    async fn open_session(&self, _database: Option<&str>) -> DbResult<Arc<dyn Session>> {
         let opener = self.opener.clone();
         let conn = tokio::task::spawn_blocking(move || opener.open())
             .await
@@ -313,6 +313,14 @@ impl DbConnection for SqliteConnection {
     async fn ddl(&self, table: &TableRef) -> DbResult<String> {
         let table = table.clone();
         self.with_conn(move |c| catalog::ddl(c, &table)).await
+    }
+
+    fn select_rows_sql(&self, table: &TableRef, limit: u64) -> String {
+        let name = match &table.schema {
+            Some(db) => format!("{}.{}", catalog::quote(db), catalog::quote(&table.name)),
+            None => catalog::quote(&table.name),
+        };
+        format!("SELECT * FROM {name} LIMIT {limit}")
     }
 
     async fn list_children(&self, path: &[String]) -> DbResult<Vec<SchemaNode>> {

@@ -1,0 +1,429 @@
+//! [`ResultStore`]: the rows of one query, kept for a grid that pages through them.
+//!
+//! Rows stay in memory up to a budget; later batches are encoded to an anonymous temporary
+//! file and read back on demand, so a 10-million-row result costs disk, not RAM, and is
+//! never truncated. The first rows, the ones people look at, stay in memory.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::sync::{Arc, Mutex};
+
+use crate::error::{DbError, DbResult};
+use crate::result::{Column, RowBatch};
+use crate::value::Value;
+
+/// Default in-memory budget of one store.
+pub const DEFAULT_BUDGET: usize = 64 << 20;
+
+enum Segment {
+    Memory {
+        first_row: u64,
+        batch: RowBatch,
+    },
+    Disk {
+        first_row: u64,
+        rows: usize,
+        width: usize,
+        offset: u64,
+        len: u64,
+    },
+}
+
+impl Segment {
+    fn first_row(&self) -> u64 {
+        match self {
+            Segment::Memory { first_row, .. } | Segment::Disk { first_row, .. } => *first_row,
+        }
+    }
+
+    fn rows(&self) -> usize {
+        match self {
+            Segment::Memory { batch, .. } => batch.len(),
+            Segment::Disk { rows, .. } => *rows,
+        }
+    }
+}
+
+/// One result set as stored.
+#[derive(Default)]
+struct Stored {
+    columns: Option<Arc<[Column]>>,
+    segments: Vec<Segment>,
+    rows: u64,
+    complete: bool,
+}
+
+#[derive(Default)]
+struct Inner {
+    results: Vec<Stored>,
+    memory_bytes: usize,
+    spill: Option<(File, u64)>,
+}
+
+pub struct ResultStore {
+    budget: usize,
+    inner: Mutex<Inner>,
+}
+
+/// What a store holds, for status bars and tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreStats {
+    pub results: usize,
+    pub rows: u64,
+    pub memory_bytes: usize,
+    pub spilled_bytes: u64,
+}
+
+fn poisoned() -> DbError {
+    DbError::internal("result store lock poisoned")
+}
+
+impl ResultStore {
+    pub fn new(budget: usize) -> Self {
+        ResultStore {
+            budget,
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    fn slot(inner: &mut Inner, result: usize) -> &mut Stored {
+        if inner.results.len() <= result {
+            inner.results.resize_with(result + 1, Stored::default);
+        }
+        &mut inner.results[result]
+    }
+
+    /// A result set starts.
+    pub fn begin(&self, result: usize, columns: Arc<[Column]>) -> DbResult<()> {
+        let mut inner = self.inner.lock().map_err(|_| poisoned())?;
+        Self::slot(&mut inner, result).columns = Some(columns);
+        Ok(())
+    }
+
+    /// Adds a batch; returns the rows its result set holds now.
+    pub fn append(&self, batch: RowBatch) -> DbResult<u64> {
+        let mut inner = self.inner.lock().map_err(|_| poisoned())?;
+        let bytes: usize = batch.values.iter().map(Value::approx_size).sum();
+        let rows = batch.len();
+        let result = batch.result;
+        let first_row = Self::slot(&mut inner, result).rows;
+        let segment = if inner.memory_bytes + bytes <= self.budget {
+            inner.memory_bytes += bytes;
+            Segment::Memory { first_row, batch }
+        } else {
+            let mut encoded = Vec::with_capacity(bytes);
+            for v in &batch.values {
+                encode(v, &mut encoded);
+            }
+            if inner.spill.is_none() {
+                let file = tempfile::tempfile().map_err(|e| {
+                    DbError::internal(format!(
+                        "cannot create a temporary file for large results: {e}"
+                    ))
+                })?;
+                inner.spill = Some((file, 0));
+            }
+            let (file, end) = inner
+                .spill
+                .as_mut()
+                .ok_or_else(|| DbError::internal("spill file missing"))?;
+            file.seek(SeekFrom::Start(*end))
+                .and_then(|_| file.write_all(&encoded))
+                .map_err(|e| {
+                    DbError::internal(format!("cannot write large results to disk: {e}"))
+                })?;
+            let offset = *end;
+            *end += encoded.len() as u64;
+            Segment::Disk {
+                first_row,
+                rows,
+                width: batch.width,
+                offset,
+                len: encoded.len() as u64,
+            }
+        };
+        let stored = Self::slot(&mut inner, result);
+        stored.segments.push(segment);
+        stored.rows += rows as u64;
+        Ok(stored.rows)
+    }
+
+    /// The result set has all its rows.
+    pub fn finish(&self, result: usize) -> DbResult<()> {
+        let mut inner = self.inner.lock().map_err(|_| poisoned())?;
+        Self::slot(&mut inner, result).complete = true;
+        Ok(())
+    }
+
+    pub fn columns(&self, result: usize) -> Option<Arc<[Column]>> {
+        let inner = self.inner.lock().ok()?;
+        inner.results.get(result)?.columns.clone()
+    }
+
+    pub fn row_count(&self, result: usize) -> u64 {
+        self.inner
+            .lock()
+            .ok()
+            .and_then(|i| i.results.get(result).map(|r| r.rows))
+            .unwrap_or(0)
+    }
+
+    pub fn stats(&self) -> StoreStats {
+        match self.inner.lock() {
+            Ok(i) => StoreStats {
+                results: i.results.len(),
+                rows: i.results.iter().map(|r| r.rows).sum(),
+                memory_bytes: i.memory_bytes,
+                spilled_bytes: i.spill.as_ref().map(|(_, len)| *len).unwrap_or(0),
+            },
+            Err(_) => StoreStats {
+                results: 0,
+                rows: 0,
+                memory_bytes: 0,
+                spilled_bytes: 0,
+            },
+        }
+    }
+
+    /// Rows `offset..offset + limit` of a result set (fewer at its end).
+    pub fn fetch(&self, result: usize, offset: u64, limit: usize) -> DbResult<Vec<Vec<Value>>> {
+        let mut inner = self.inner.lock().map_err(|_| poisoned())?;
+        let Inner { results, spill, .. } = &mut *inner;
+        let Some(stored) = results.get(result) else {
+            return Ok(Vec::new());
+        };
+        let end = (offset + limit as u64).min(stored.rows);
+        let mut out = Vec::with_capacity(end.saturating_sub(offset) as usize);
+        // Segments are in row order: find the first that reaches `offset`.
+        let start = stored
+            .segments
+            .partition_point(|s| s.first_row() + s.rows() as u64 <= offset);
+        for segment in &stored.segments[start..] {
+            let first = segment.first_row();
+            if first >= end {
+                break;
+            }
+            let from = offset.saturating_sub(first) as usize;
+            let to = ((end - first) as usize).min(segment.rows());
+            match segment {
+                Segment::Memory { batch, .. } => {
+                    for i in from..to {
+                        out.push(batch.row(i).to_vec());
+                    }
+                }
+                Segment::Disk {
+                    width,
+                    offset: at,
+                    len,
+                    ..
+                } => {
+                    let (file, _) = spill
+                        .as_mut()
+                        .ok_or_else(|| DbError::internal("spill file missing"))?;
+                    let mut bytes = vec![0u8; *len as usize];
+                    file.seek(SeekFrom::Start(*at))
+                        .and_then(|_| file.read_exact(&mut bytes))
+                        .map_err(|e| {
+                            DbError::internal(format!(
+                                "cannot read large results back from disk: {e}"
+                            ))
+                        })?;
+                    let mut cursor: &[u8] = &bytes;
+                    for i in 0..to {
+                        let mut row = Vec::with_capacity(*width);
+                        for _ in 0..*width {
+                            row.push(
+                                decode(&mut cursor)
+                                    .ok_or_else(|| DbError::internal("corrupt spilled row"))?,
+                            );
+                        }
+                        if i >= from {
+                            out.push(row);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+    out.extend_from_slice(b);
+}
+
+/// A compact, exact binary form of a value, for the spill file only.
+fn encode(v: &Value, out: &mut Vec<u8>) {
+    let (tag, text): (u8, Option<&str>) = match v {
+        Value::Null => (0, None),
+        Value::Bool(false) => (1, None),
+        Value::Bool(true) => (2, None),
+        Value::Int(i) => {
+            out.push(3);
+            out.extend_from_slice(&i.to_le_bytes());
+            return;
+        }
+        Value::UInt(u) => {
+            out.push(4);
+            out.extend_from_slice(&u.to_le_bytes());
+            return;
+        }
+        Value::Float(f) => {
+            out.push(5);
+            out.extend_from_slice(&f.to_le_bytes());
+            return;
+        }
+        Value::Float32(f) => {
+            out.push(6);
+            out.extend_from_slice(&f.to_le_bytes());
+            return;
+        }
+        Value::Decimal(s) => (7, Some(s)),
+        Value::Text(s) => (8, Some(s)),
+        Value::Bytes(b) => {
+            out.push(9);
+            put_bytes(out, b);
+            return;
+        }
+        Value::Json(s) => (10, Some(s)),
+        Value::Date(s) => (11, Some(s)),
+        Value::Time(s) => (12, Some(s)),
+        Value::Timestamp(s) => (13, Some(s)),
+        Value::TimestampTz(s) => (14, Some(s)),
+        Value::Uuid(s) => (15, Some(s)),
+        Value::Array(items) => {
+            out.push(16);
+            out.extend_from_slice(&(items.len() as u64).to_le_bytes());
+            for item in items {
+                encode(item, out);
+            }
+            return;
+        }
+        Value::Other { type_name, text } => {
+            out.push(17);
+            put_bytes(out, type_name.as_bytes());
+            put_bytes(out, text.as_bytes());
+            return;
+        }
+    };
+    out.push(tag);
+    if let Some(s) = text {
+        put_bytes(out, s.as_bytes());
+    }
+}
+
+fn take<'a>(cursor: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+    if cursor.len() < n {
+        return None;
+    }
+    let (head, rest) = cursor.split_at(n);
+    *cursor = rest;
+    Some(head)
+}
+
+fn take_u64(cursor: &mut &[u8]) -> Option<u64> {
+    Some(u64::from_le_bytes(take(cursor, 8)?.try_into().ok()?))
+}
+
+fn take_string(cursor: &mut &[u8]) -> Option<String> {
+    let n = take_u64(cursor)? as usize;
+    String::from_utf8(take(cursor, n)?.to_vec()).ok()
+}
+
+fn decode(cursor: &mut &[u8]) -> Option<Value> {
+    let tag = take(cursor, 1)?[0];
+    Some(match tag {
+        0 => Value::Null,
+        1 => Value::Bool(false),
+        2 => Value::Bool(true),
+        3 => Value::Int(i64::from_le_bytes(take(cursor, 8)?.try_into().ok()?)),
+        4 => Value::UInt(take_u64(cursor)?),
+        5 => Value::Float(f64::from_le_bytes(take(cursor, 8)?.try_into().ok()?)),
+        6 => Value::Float32(f32::from_le_bytes(take(cursor, 4)?.try_into().ok()?)),
+        7 => Value::Decimal(take_string(cursor)?),
+        8 => Value::Text(take_string(cursor)?),
+        9 => {
+            let n = take_u64(cursor)? as usize;
+            Value::Bytes(take(cursor, n)?.to_vec())
+        }
+        10 => Value::Json(take_string(cursor)?),
+        11 => Value::Date(take_string(cursor)?),
+        12 => Value::Time(take_string(cursor)?),
+        13 => Value::Timestamp(take_string(cursor)?),
+        14 => Value::TimestampTz(take_string(cursor)?),
+        15 => Value::Uuid(take_string(cursor)?),
+        16 => {
+            let n = take_u64(cursor)? as usize;
+            let mut items = Vec::with_capacity(n.min(1 << 16));
+            for _ in 0..n {
+                items.push(decode(cursor)?);
+            }
+            Value::Array(items)
+        }
+        17 => {
+            let name = take_string(cursor)?;
+            Value::Other {
+                type_name: Arc::from(name),
+                text: take_string(cursor)?,
+            }
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(i: i64) -> Vec<Value> {
+        vec![
+            Value::Int(i),
+            if i % 3 == 0 {
+                Value::Null
+            } else {
+                Value::Text(format!("row {i}"))
+            },
+            Value::Float(i as f64 / 3.0),
+            Value::Bytes(vec![i as u8, 0, 255]),
+            Value::Array(vec![Value::Bool(i % 2 == 0), Value::Decimal("1.5".into())]),
+            Value::Other {
+                type_name: Arc::from("interval"),
+                text: format!("{i} days"),
+            },
+        ]
+    }
+
+    #[test]
+    fn spills_past_the_budget_and_reads_back_exactly() {
+        let store = ResultStore::new(64 * 1024);
+        store
+            .begin(0, Arc::from(vec![Column::new("n", "int")]))
+            .expect("begin");
+        let mut next = 0i64;
+        for _ in 0..50 {
+            let mut batch = RowBatch::new(0, 6);
+            for _ in 0..100 {
+                batch.values.extend(sample(next));
+                next += 1;
+            }
+            store.append(batch).expect("append");
+        }
+        store.finish(0).expect("finish");
+        let stats = store.stats();
+        assert_eq!(stats.rows, 5000);
+        assert!(stats.memory_bytes <= 64 * 1024);
+        assert!(stats.spilled_bytes > 0, "{stats:?}");
+        // A window across the memory/disk boundary and one deep in the spill file.
+        for (offset, limit) in [(0u64, 10usize), (150, 300), (4990, 50), (2345, 1)] {
+            let rows = store.fetch(0, offset, limit).expect("fetch");
+            let expected_len = limit.min(5000 - offset as usize);
+            assert_eq!(rows.len(), expected_len);
+            for (k, row) in rows.iter().enumerate() {
+                assert_eq!(*row, sample(offset as i64 + k as i64));
+            }
+        }
+        assert!(store.fetch(0, 6000, 10).expect("past end").is_empty());
+        assert!(store.fetch(3, 0, 10).expect("no such result").is_empty());
+    }
+}
