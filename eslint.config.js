@@ -22,6 +22,7 @@ export default tseslint.config(
   },
   {
     files: ["tests/e2e/**/*.mjs"],
-    languageOptions: { globals: globals.node },
+    // Functions passed to executeScript run in the window: browser globals are allowed.
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 );

@@ -61,7 +61,9 @@ start() {
         chmod 600 "$dir/data/server.key"
         [ "$(id -u)" = 0 ] && chown postgres: "$dir/data/server.key" "$dir/data/server.crt"
     fi
-    port=${DBHIVE_PG_PORT:-54329}
+    # A restart keeps the port the clients were given.
+    port=${DBHIVE_PG_PORT:-$(sed -n 's/^DBHIVE_TEST_PG_PORT=//p' "$dir/env" 2>/dev/null)}
+    port=${port:-54329}
     while ! port_free "$port"; do port=$((port + 1)); done
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \
         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c ssl=on" >/dev/null \

@@ -348,10 +348,12 @@ impl FolderKind {
     }
 }
 
-/// One node of the lazy schema tree.
+/// One node of the lazy schema tree. Absent fields are left out of the JSON: a schema
+/// with 20,000 tables is 20,000 nodes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchemaNode {
     pub kind: NodeKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub folder: Option<FolderKind>,
     /// Display name.
     pub name: String,
@@ -361,13 +363,19 @@ pub struct SchemaNode {
     pub expandable: bool,
     /// A short description shown beside the name: a column's type, an index's columns, a
     /// function's arguments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The table, view or collection a node stands for, to open, describe or query it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<TableRef>,
     /// Number of children, where known without another round trip (folders).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub row_estimate: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
 

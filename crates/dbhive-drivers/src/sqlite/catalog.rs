@@ -91,8 +91,8 @@ fn not_found(table: &TableRef) -> DbError {
     DbError::not_found(format!("no such table: {table}")).with_code("SQLITE_ERROR")
 }
 
-/// Row counts recorded by ANALYZE: the first number of every stat row, for the table or
-/// any of its indexes, is the table's row count.
+/// Row counts recorded by ANALYZE. The first number of a stat row is the rows its table or
+/// index covers; a partial index covers fewer, so the largest is the table's.
 fn row_estimates(conn: &Connection, db: &str) -> BTreeMap<String, i64> {
     let sql = format!("SELECT tbl, stat FROM {}.sqlite_stat1", quote(db));
     let mut out = BTreeMap::new();
@@ -101,8 +101,9 @@ fn row_estimates(conn: &Connection, db: &str) -> BTreeMap<String, i64> {
             stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
         {
             for (tbl, stat) in rows.flatten() {
-                if let Some(n) = stat.split(' ').next().and_then(|n| n.parse().ok()) {
-                    out.entry(tbl).or_insert(n);
+                if let Some(n) = stat.split(' ').next().and_then(|n| n.parse::<i64>().ok()) {
+                    let best = out.entry(tbl).or_insert(n);
+                    *best = (*best).max(n);
                 }
             }
         }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# End-to-end tests of the real DB-Hive window: builds the UI and the app, then drives it
+# through tauri-driver and WebKitWebDriver under Xvfb, with a real Secret Service
+# (gnome-keyring in a private D-Bus session) and the test PostgreSQL (DBHIVE_TEST_PG_URL,
+# started by scripts/test.sh). Screenshots land in the folder printed at the start.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+[ -n "${DBHIVE_TEST_PG_URL:-}" ] || {
+    echo "e2e: DBHIVE_TEST_PG_URL is not set: run scripts/test.sh, or start scripts/pg-server.sh and export its output" >&2
+    exit 1
+}
+for tool in xvfb-run dbus-run-session gnome-keyring-daemon WebKitWebDriver secret-tool psql; do
+    command -v "$tool" >/dev/null || { echo "e2e: $tool is missing (scripts/setup.sh app installs it)" >&2; exit 1; }
+done
+command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.1.0
+
+npm run build >/dev/null
+cargo build --locked -p dbhive-app
+
+export DBHIVE_SCREENSHOTS="$here/target/e2e-screenshots"
+export DBHIVE_E2E_METRICS="$here/target/e2e-metrics.json"
+rm -rf "$DBHIVE_SCREENSHOTS"
+mkdir -p "$DBHIVE_SCREENSHOTS"
+echo "e2e: screenshots in $DBHIVE_SCREENSHOTS"
+
+# A throwaway home: config, data (connections.json, the sample, the keyring) and runtime dir.
+home=$(mktemp -d /tmp/dbhive-e2e-home.XXXXXX)
+trap 'rm -rf "$home"' EXIT
+mkdir -p "$home/config" "$home/data" "$home/cache" "$home/runtime"
+chmod 700 "$home/runtime"
+export HOME="$home" XDG_CONFIG_HOME="$home/config" XDG_DATA_HOME="$home/data" XDG_CACHE_HOME="$home/cache"
+export XDG_RUNTIME_DIR="$home/runtime" NO_AT_BRIDGE=1
+
+xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
+    printf "%s" e2e-keyring-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    exec node --test --test-concurrency=1 tests/e2e/
+'

@@ -1,0 +1,70 @@
+//! What the app keeps between commands: the open connections, one session per editor tab,
+//! the running and finished queries with their stored rows, and the saved connections.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use dbhive_core::{
+    ConnectionRegistry, DbError, DbResult, QueryHandle, ResultStore, Secret, Session, TextStyle,
+};
+
+use crate::keychain::Keychain;
+use crate::saved::SavedStore;
+
+pub struct QueryEntry {
+    pub handle: QueryHandle,
+    pub store: Arc<ResultStore>,
+    pub style: &'static TextStyle,
+}
+
+pub struct AppState {
+    pub registry: ConnectionRegistry,
+    pub saved: SavedStore,
+    pub keychain: Arc<Keychain>,
+    /// Sessions by "connection/tab/database".
+    pub sessions: tokio::sync::Mutex<HashMap<String, Arc<dyn Session>>>,
+    pub queries: Mutex<HashMap<String, QueryEntry>>,
+    /// Passwords typed at connect time when they are not saved: memory only.
+    pub typed_passwords: Mutex<HashMap<String, Secret>>,
+    /// Last known health of each open connection (true: answering).
+    pub health: Mutex<HashMap<String, bool>>,
+}
+
+impl AppState {
+    pub fn new(saved: SavedStore) -> Self {
+        AppState {
+            registry: dbhive_drivers::registry(),
+            saved,
+            keychain: Arc::new(Keychain::default()),
+            sessions: tokio::sync::Mutex::new(HashMap::new()),
+            queries: Mutex::new(HashMap::new()),
+            typed_passwords: Mutex::new(HashMap::new()),
+            health: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn query(&self, id: &str) -> DbResult<(Arc<ResultStore>, &'static TextStyle)> {
+        let queries = self
+            .queries
+            .lock()
+            .map_err(|_| DbError::internal("query table lock poisoned"))?;
+        let q = queries.get(id).ok_or_else(|| {
+            DbError::not_found(format!("query '{id}' is gone (its tab was closed)"))
+        })?;
+        Ok((q.store.clone(), q.style))
+    }
+}
+
+/// A random identifier for queries and new connections.
+pub fn new_id() -> String {
+    let mut bytes = [0u8; 12];
+    if getrandom::fill(&mut bytes).is_err() {
+        // Extremely unlikely; time-based ids are still unique within one process.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        bytes[..12].copy_from_slice(&nanos.to_le_bytes()[..12]);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,150 @@
+// Drives the real DB-Hive window through tauri-driver and WebKitWebDriver, as a person
+// would: clicks, typing, reading what the grid shows, and screenshots of every step.
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync, readFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import { Builder, By, Key, until } from "selenium-webdriver";
+
+export { By, Key, until };
+
+const root = path.resolve(import.meta.dirname, "../..");
+export const appBinary = process.env.DBHIVE_APP ?? path.join(root, "target/debug/db-hive");
+export const shotsDir = process.env.DBHIVE_SCREENSHOTS ?? path.join(root, "target/e2e-screenshots");
+mkdirSync(shotsDir, { recursive: true });
+
+let driverProcess = null;
+let driverPort = 0;
+
+/** Starts tauri-driver once for the whole run. */
+async function ensureDriver() {
+  if (driverProcess !== null) return;
+  if (!existsSync(appBinary)) throw new Error(`the app binary ${appBinary} is missing: build it first (scripts/e2e.sh does)`);
+  driverPort = 4444 + Math.floor(Math.random() * 1000);
+  const native = process.env.DBHIVE_NATIVE_DRIVER ?? "/usr/bin/WebKitWebDriver";
+  driverProcess = spawn("tauri-driver", ["--port", String(driverPort), "--native-driver", native, "--native-port", String(driverPort + 1000)], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env: process.env,
+  });
+  driverProcess.on("error", (e) => {
+    throw new Error(`cannot start tauri-driver (cargo install tauri-driver --locked): ${e.message}`);
+  });
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${driverPort}/status`);
+      if (r.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("tauri-driver did not start within 15 s");
+}
+
+export async function stopDriver() {
+  if (driverProcess !== null) {
+    driverProcess.kill();
+    driverProcess = null;
+  }
+}
+
+/** Opens the app; returns a WebDriver session. */
+export async function openApp() {
+  await ensureDriver();
+  const capabilities = {
+    browserName: "wry",
+    "tauri:options": { application: appBinary },
+  };
+  const driver = await new Builder()
+    .usingServer(`http://127.0.0.1:${driverPort}`)
+    .withCapabilities(capabilities)
+    .build();
+  await driver.wait(until.elementLocated(By.css(".sidebar .tree")), 20_000);
+  return driver;
+}
+
+let shotCounter = 0;
+/** Saves a screenshot; returns its path. */
+export async function screenshot(driver, name) {
+  shotCounter += 1;
+  const file = path.join(shotsDir, `${String(shotCounter).padStart(2, "0")}-${name}.png`);
+  writeFileSync(file, await driver.takeScreenshot(), "base64");
+  return file;
+}
+
+export async function waitFor(driver, css, timeout = 15_000) {
+  return driver.wait(until.elementLocated(By.css(css)), timeout, `waiting for ${css}`);
+}
+
+export async function waitVisible(driver, css, timeout = 15_000) {
+  const el = await waitFor(driver, css, timeout);
+  await driver.wait(until.elementIsVisible(el), timeout, `waiting for ${css} to show`);
+  return el;
+}
+
+/** Waits until fn() returns a truthy value (re-evaluated every 100 ms). */
+export async function eventually(fn, what, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}; last: ${last}`);
+}
+
+/** Double-click. (A right click through WebKitWebDriver leaves Shift lost for the rest of
+ *  the session; menus are opened with Shift+F10 instead.) */
+export async function doubleClick(driver, element) {
+  await driver.actions().doubleClick(element).perform();
+  await driver.actions().clear();
+}
+
+/** Replaces the editor's text with `sql`, typed as a person would. */
+export async function setEditor(driver, sql) {
+  const content = await driver.findElement(By.css(".querytab:not([hidden]) .cm-content"));
+  await content.click();
+  const mod = process.platform === "darwin" ? Key.COMMAND : Key.CONTROL;
+  await content.sendKeys(Key.chord(mod, "a"), Key.BACK_SPACE);
+  // WebKitWebDriver drops "\n" in typed text: line breaks are sent as the Enter key.
+  const lines = sql.split("\n");
+  for (const [i, line] of lines.entries()) {
+    if (i > 0) await content.sendKeys(Key.ENTER);
+    if (line !== "") await content.sendKeys(line);
+  }
+}
+
+/** The editor's text as it is now. */
+export async function editorText(driver) {
+  return driver.executeScript(() => {
+    const tab = [...document.querySelectorAll(".querytab")].find((t) => !t.hidden);
+    return [...(tab?.querySelectorAll(".cm-line") ?? [])].map((l) => l.textContent).join("\n");
+  });
+}
+
+/** The visible query tab's element. */
+export async function activeTab(driver) {
+  return driver.findElement(By.css(".querytab:not([hidden])"));
+}
+
+/** Text of the grid's data cells of the active tab, row by row (what is rendered). */
+export async function gridRows(driver) {
+  return driver.executeScript(() => {
+    const tab = [...document.querySelectorAll(".querytab")].find((t) => !t.hidden);
+    const rows = [...(tab?.querySelectorAll(".grid-row") ?? [])].sort((a, b) => Number(a.dataset.row) - Number(b.dataset.row));
+    return rows.map((r) => [...r.querySelectorAll(".gc[data-col]")].map((c) => c.textContent));
+  });
+}
+
+export async function metrics(driver) {
+  return driver.executeScript(() => window.__dbhive);
+}
+
+export function readJson(file) {
+  return JSON.parse(readFileSync(file, "utf8"));
+}

@@ -1,0 +1,484 @@
+// The window: navigator on the left, query tabs on the right, dialogs on top.
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { api, onConnectionStatus } from "./api";
+import type { AppInfo, Column, SavedConnection, SchemaNode } from "./types";
+import { errorMessage, isDbError } from "./types";
+import { SchemaTree, type ConnStatus, type TreeHandle, qualified } from "./components/SchemaTree";
+import { QueryTab, type QueryTabApi, type TabInfo } from "./components/QueryTab";
+import { ConnectionDialog } from "./components/ConnectionDialog";
+import {
+  CommandPalette,
+  ContextMenu,
+  PasswordPrompt,
+  ShortcutsDialog,
+  TextViewer,
+  Toasts,
+  type MenuState,
+  type PaletteCommand,
+  type Toast,
+} from "./components/Dialogs";
+import { Icon } from "./components/Icons";
+import { useTheme } from "./theme";
+import { newId } from "./lib/ids";
+import { charCount, copyText } from "./lib/clipboard";
+import { formatCount } from "./lib/format";
+import { metrics } from "./metrics";
+
+type Dialog =
+  | { type: "connection"; existing: SavedConnection | null }
+  | { type: "password"; conn: SavedConnection; reason: string | null; resolve: (ok: boolean) => void }
+  | { type: "text"; title: string; text: string; pretty: string | null; meta?: string; testid?: string }
+  | { type: "shortcuts" }
+  | { type: "palette" }
+  | null;
+
+export function App() {
+  const [connections, setConnections] = useState<SavedConnection[] | null>(null);
+  const [status, setStatus] = useState<Record<string, ConnStatus>>({});
+  const [appInfo, setAppInfo] = useState<AppInfo | null>(null);
+  const [tabs, setTabs] = useState<TabInfo[]>([]);
+  const [activeTab, setActiveTab] = useState<string | null>(null);
+  const [running, setRunning] = useState<Record<string, boolean>>({});
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [menu, setMenu] = useState<MenuState | null>(null);
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const [sidebar, setSidebar] = useState(300);
+  const [themeChoice, theme, setTheme] = useTheme();
+  const tree = useRef<TreeHandle | null>(null);
+  const tabApis = useRef(new Map<string, QueryTabApi>());
+  const toastId = useRef(0);
+
+  const notify = useCallback((text: string, kind: "ok" | "error" | "info" = "info") => {
+    const id = ++toastId.current;
+    setToasts((t) => [...t.slice(-3), { id, text, kind }]);
+    setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), kind === "error" ? 7000 : 3500);
+  }, []);
+
+  const applyList = useCallback((list: SavedConnection[]) => {
+    setConnections(list);
+    setStatus((s) => {
+      const next: Record<string, ConnStatus> = {};
+      for (const c of list) {
+        next[c.id] = c.connected ? (s[c.id] === "lost" ? "lost" : "connected") : s[c.id] === "connecting" ? "connecting" : "disconnected";
+      }
+      return next;
+    });
+  }, []);
+  const listFailed = useCallback(
+    (e: unknown) => {
+      notify(`Could not read saved connections: ${errorMessage(e)}`, "error");
+      setConnections([]);
+    },
+    [notify],
+  );
+  const reload = useCallback(() => api.listConnections().then(applyList, listFailed), [applyList, listFailed]);
+
+  useEffect(() => {
+    api.listConnections().then(applyList, listFailed);
+    api.appInfo().then(setAppInfo).catch((e: unknown) => notify(errorMessage(e), "error"));
+    const unlisten = onConnectionStatus((s) => {
+      setStatus((st) => (st[s.id] === undefined || st[s.id] === "disconnected" ? st : { ...st, [s.id]: s.ok ? "connected" : "lost" }));
+      if (s.ok) notify("Connection is back.", "ok");
+      else notify(`Lost the connection: ${s.message ?? "no answer"}. DB-Hive reconnects when you next use it.`, "error");
+    });
+    return () => {
+      void unlisten.then((f) => f());
+    };
+  }, [applyList, listFailed, notify]);
+
+  useLayoutEffect(() => {
+    if (connections !== null && metrics.readyAt === null) {
+      requestAnimationFrame(() => {
+        metrics.readyAt = Date.now();
+      });
+    }
+  }, [connections]);
+
+  const byId = useMemo(() => new Map((connections ?? []).map((c) => [c.id, c])), [connections]);
+
+
+  const askPassword = (conn: SavedConnection, reason: string | null) =>
+    new Promise<boolean>((resolve) => setDialog({ type: "password", conn, reason, resolve }));
+
+  const connect = useCallback(
+    async (id: string, password: string | null = null): Promise<boolean> => {
+      const conn = byId.get(id);
+      if (conn === undefined) return false;
+      setStatus((s) => ({ ...s, [id]: "connecting" }));
+      try {
+        const info = await api.connect(id, password);
+        setStatus((s) => ({ ...s, [id]: "connected" }));
+        notify(`Connected to ${conn.name}: ${info.version.split(" on ")[0] ?? info.version}`, "ok");
+        return true;
+      } catch (e) {
+        setStatus((s) => ({ ...s, [id]: "disconnected" }));
+        if (isDbError(e) && e.kind === "auth" && conn.config.engine !== "sqlite") {
+          return askPassword(conn, password === null && !conn.save_password ? null : e.message);
+        }
+        notify(`${conn.name}: ${errorMessage(e)}`, "error");
+        return false;
+      }
+    },
+    [byId, notify],
+  );
+
+  const disconnect = useCallback(
+    (id: string) => {
+      void api.disconnect(id).then(() => {
+        setStatus((s) => ({ ...s, [id]: "disconnected" }));
+        tree.current?.forget(id);
+      });
+    },
+    [],
+  );
+
+  const ensureConnected = async (id: string) => status[id] === "connected" || status[id] === "lost" || connect(id);
+
+  const newQuery = useCallback(
+    async (conn: SavedConnection, sql = "", run = false, title?: string) => {
+      if (!(await ensureConnected(conn.id))) return;
+      const tab: TabInfo = { id: newId("tab"), connectionId: conn.id, title: title ?? conn.name, sql, runOnOpen: run };
+      setTabs((t) => [...t, tab]);
+      setActiveTab(tab.id);
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [status, connect],
+  );
+
+  const closeTab = useCallback((id: string) => {
+    setTabs((t) => {
+      const index = t.findIndex((x) => x.id === id);
+      const tab = t[index];
+      if (tab === undefined) return t;
+      tabApis.current.get(id)?.cancel();
+      void api.closeTab(tab.connectionId, tab.id).catch(() => undefined);
+      const rest = t.filter((x) => x.id !== id);
+      setActiveTab((a) => (a === id ? (rest[Math.min(index, rest.length - 1)]?.id ?? null) : a));
+      return rest;
+    });
+  }, []);
+
+  const openData = useCallback(
+    async (conn: SavedConnection, node: SchemaNode) => {
+      if (node.table === null) return;
+      try {
+        const sql = await api.selectRowsSql(conn.id, node.table, 1000);
+        await newQuery(conn, sql, true, node.name);
+      } catch (e) {
+        notify(errorMessage(e), "error");
+      }
+    },
+    [newQuery, notify],
+  );
+
+  const showDdl = useCallback(
+    async (conn: SavedConnection, node: SchemaNode) => {
+      if (node.table === null) return;
+      try {
+        const ddl = await api.tableDdl(conn.id, node.table);
+        setDialog({ type: "text", title: `DDL of ${qualified(node)}`, text: ddl, pretty: null, meta: conn.name, testid: "ddl" });
+      } catch (e) {
+        notify(errorMessage(e), "error");
+      }
+    },
+    [notify],
+  );
+
+  const openCell = useCallback(
+    async (queryId: string, result: number, row: number, col: number, column: Column) => {
+      try {
+        const v = await api.cellValue(queryId, result, row, col);
+        const text = v.text ?? "NULL";
+        setDialog({
+          type: "text",
+          title: `${column.name} · row ${formatCount(row + 1)}`,
+          text,
+          pretty: v.pretty,
+          meta: v.text === null ? "NULL" : `${column.type_name || v.kind} · ${formatCount(charCount(text))} characters`,
+          testid: "cell-viewer",
+        });
+      } catch (e) {
+        notify(errorMessage(e), "error");
+      }
+    },
+    [notify],
+  );
+
+  const removeConnection = async (conn: SavedConnection) => {
+    if (!window.confirm(`Delete the connection "${conn.name}"? Its saved password is removed from the keychain too.`)) return;
+    try {
+      await api.deleteConnection(conn.id);
+      setTabs((t) => t.filter((x) => x.connectionId !== conn.id));
+      tree.current?.forget(conn.id);
+      await reload();
+    } catch (e) {
+      notify(errorMessage(e), "error");
+    }
+  };
+
+  const activeInfo = tabs.find((t) => t.id === activeTab) ?? null;
+  const firstConnected = (connections ?? []).find((c) => status[c.id] === "connected") ?? (connections ?? [])[0];
+  const newTabForActive = () => {
+    const conn = (activeInfo !== null ? byId.get(activeInfo.connectionId) : undefined) ?? firstConnected;
+    if (conn !== undefined) void newQuery(conn);
+    else setDialog({ type: "connection", existing: null });
+  };
+  const cycleTab = (delta: number) => {
+    if (tabs.length === 0) return;
+    const i = tabs.findIndex((t) => t.id === activeTab);
+    const next = tabs[(i + delta + tabs.length) % tabs.length];
+    if (next !== undefined) setActiveTab(next.id);
+  };
+  const toggleTheme = () => setTheme(theme === "dark" ? "light" : "dark");
+
+  const commands: PaletteCommand[] = [
+    { label: "Run statement", keys: "Ctrl+Enter", run: () => activeTab !== null && tabApis.current.get(activeTab)?.run(false) },
+    { label: "Run all", keys: "Ctrl+Shift+Enter", run: () => activeTab !== null && tabApis.current.get(activeTab)?.run(true) },
+    { label: "Cancel query", keys: "Esc", run: () => activeTab !== null && tabApis.current.get(activeTab)?.cancel() },
+    { label: "New query tab", keys: "Ctrl+T", run: newTabForActive },
+    { label: "Close tab", keys: "Ctrl+W", run: () => activeTab !== null && closeTab(activeTab) },
+    { label: "New connection…", keys: "Ctrl+N", run: () => setDialog({ type: "connection", existing: null }) },
+    { label: "Filter the schema tree", keys: "Ctrl+Shift+F", run: () => tree.current?.focusFilter() },
+    { label: `Theme: ${theme === "dark" ? "light" : "dark"}`, keys: "Ctrl+Shift+L", run: toggleTheme },
+    { label: "Theme: follow the system", run: () => setTheme("system") },
+    { label: "Keyboard shortcuts", keys: "F1", run: () => setDialog({ type: "shortcuts" }) },
+    ...(connections ?? []).map((c) => ({
+      label: `${status[c.id] === "connected" ? "New query on" : "Connect to"} ${c.name}`,
+      run: () => void newQuery(c),
+    })),
+  ];
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      const key = e.key.toLowerCase();
+      if (dialog !== null && dialog.type !== "palette") return;
+      if ((mod && key === "k") || (mod && e.shiftKey && key === "p")) {
+        e.preventDefault();
+        setDialog((d) => (d?.type === "palette" ? null : { type: "palette" }));
+      } else if (e.key === "F1") {
+        e.preventDefault();
+        setDialog({ type: "shortcuts" });
+      } else if (mod && !e.shiftKey && key === "t") {
+        e.preventDefault();
+        newTabForActive();
+      } else if (mod && !e.shiftKey && key === "w") {
+        e.preventDefault();
+        if (activeTab !== null) closeTab(activeTab);
+      } else if (mod && !e.shiftKey && key === "n") {
+        e.preventDefault();
+        setDialog({ type: "connection", existing: null });
+      } else if (mod && e.shiftKey && key === "f") {
+        e.preventDefault();
+        tree.current?.focusFilter();
+      } else if (mod && e.shiftKey && key === "l") {
+        e.preventDefault();
+        toggleTheme();
+      } else if (mod && e.key === "PageDown") {
+        e.preventDefault();
+        cycleTab(1);
+      } else if (mod && e.key === "PageUp") {
+        e.preventDefault();
+        cycleTab(-1);
+      } else if (e.key === "Escape" && activeTab !== null) {
+        if (tabApis.current.get(activeTab)?.cancel() === true) e.preventDefault();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
+
+  const startSidebarDrag = (e: React.MouseEvent) => {
+    e.preventDefault();
+    const move = (ev: MouseEvent) => setSidebar(Math.min(700, Math.max(200, ev.clientX)));
+    const up = () => {
+      window.removeEventListener("mousemove", move);
+      window.removeEventListener("mouseup", up);
+    };
+    window.addEventListener("mousemove", move);
+    window.addEventListener("mouseup", up);
+  };
+
+  const sample = (connections ?? []).find((c) => c.id === "sample");
+
+  return (
+    <div className="app" style={{ ["--sidebar" as string]: `${sidebar}px` }} onContextMenu={(e) => e.preventDefault()}>
+      <aside className="sidebar">
+        <div className="sidebar-head">
+          <div className="brand">
+            <img src="/icon.svg" alt="" />
+            DB-Hive
+          </div>
+          <button className="btn ghost icon-only" title="New connection (Ctrl+N)" onClick={() => setDialog({ type: "connection", existing: null })} data-testid="new-connection">
+            <Icon name="plus" />
+          </button>
+        </div>
+        {connections === null ? null : (
+          <SchemaTree
+            connections={connections}
+            status={status}
+            handle={tree}
+            actions={{
+              connect,
+              disconnect,
+              edit: (c) => setDialog({ type: "connection", existing: c }),
+              remove: (c) => void removeConnection(c),
+              newQuery: (c, sql) => void newQuery(c, sql ?? ""),
+              openData: (c, n) => void openData(c, n),
+              showDdl: (c, n) => void showDdl(c, n),
+              copy: (text, what) => void copyText(text).then(() => notify(`Copied ${what}`, "ok")),
+              menu: (x, y, items) => setMenu({ x, y, items }),
+            }}
+          />
+        )}
+      </aside>
+      <div className="splitter" onMouseDown={startSidebarDrag} />
+      <main className="main">
+        <div className="tabbar" data-testid="tabbar">
+          {tabs.map((t) => {
+            const conn = byId.get(t.connectionId);
+            return (
+              <div
+                key={t.id}
+                className={`tab${t.id === activeTab ? " active" : ""}${running[t.id] === true ? " running" : ""}`}
+                onClick={() => setActiveTab(t.id)}
+                onAuxClick={(e) => e.button === 1 && closeTab(t.id)}
+                data-testid="tab"
+                title={`${t.title} — ${conn?.name ?? ""}`}
+              >
+                <span className="dot" style={{ background: conn?.color ?? "var(--faint)" }} />
+                <span className="title">{t.title}</span>
+                <span
+                  className="close"
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    closeTab(t.id);
+                  }}
+                  title="Close (Ctrl+W)"
+                >
+                  <Icon name="close" />
+                </span>
+              </div>
+            );
+          })}
+          <div className="new" onClick={newTabForActive} title="New query tab (Ctrl+T)" data-testid="new-tab">
+            <Icon name="plus" />
+          </div>
+          <div className="spacer" />
+          <div className="tools">
+            <button className="btn ghost icon-only" onClick={toggleTheme} title={`Switch to ${theme === "dark" ? "light" : "dark"} theme (Ctrl+Shift+L); now ${themeChoice}`} data-testid="theme-toggle">
+              <Icon name={theme === "dark" ? "sun" : "moon"} />
+            </button>
+            <button className="btn ghost icon-only" onClick={() => setDialog({ type: "shortcuts" })} title="Keyboard shortcuts (F1)">
+              <Icon name="keyboard" />
+            </button>
+          </div>
+        </div>
+        {tabs.map((t) => {
+          const conn = byId.get(t.connectionId);
+          return (
+            <QueryTab
+              key={t.id}
+              tab={t}
+              active={t.id === activeTab}
+              engine={conn?.config.engine ?? "postgres"}
+              connectionName={conn?.name ?? t.connectionId}
+              connectionColor={conn?.color ?? null}
+              register={(id, a) => {
+                if (a === null) tabApis.current.delete(id);
+                else tabApis.current.set(id, a);
+              }}
+              onSqlChange={() => undefined}
+              onRunning={(id, r) => setRunning((s) => ({ ...s, [id]: r }))}
+              openCell={(q, r, row, col, column) => void openCell(q, r, row, col, column)}
+              onContextMenu={(x, y, items) => setMenu({ x, y, items })}
+              notify={notify}
+              onConnectionLost={(id) => setStatus((s) => ({ ...s, [id]: "lost" }))}
+            />
+          );
+        })}
+        {tabs.length === 0 ? (
+          <div className="welcome" data-testid="welcome">
+            <img src="/icon.svg" alt="" width={56} height={56} />
+            <h1>DB-Hive</h1>
+            <div>Connect on the left, browse the schema, and query with a streaming grid that never truncates.</div>
+            <div style={{ marginTop: 14, display: "flex", gap: 8, justifyContent: "center" }}>
+              {sample !== undefined ? (
+                <button className="btn primary" onClick={() => void newQuery(sample, "SELECT * FROM top_customers;", true, "Top customers")} data-testid="try-sample">
+                  Try the sample database
+                </button>
+              ) : null}
+              <button className="btn" onClick={() => setDialog({ type: "connection", existing: null })}>
+                New connection
+              </button>
+            </div>
+            <div className="keys">
+              <kbd>Ctrl+Enter</kbd> <span>run the statement under the cursor</span>
+              <kbd>Esc</kbd> <span>cancel a running query on the server</span>
+              <kbd>Ctrl+K</kbd> <span>command palette</span>
+              <kbd>F1</kbd> <span>all shortcuts</span>
+            </div>
+          </div>
+        ) : null}
+      </main>
+      {dialog?.type === "connection" ? (
+        <ConnectionDialog
+          existing={dialog.existing}
+          appInfo={appInfo}
+          onClose={() => setDialog(null)}
+          onSaved={(saved, andConnect) => {
+            setDialog(null);
+            tree.current?.forget(saved.id);
+            void reload().then(() => {
+              notify(`Saved ${saved.name}`, "ok");
+              if (andConnect) {
+                setStatus((s) => ({ ...s, [saved.id]: "connecting" }));
+                void api
+                  .connect(saved.id, null)
+                  .then(() => setStatus((s) => ({ ...s, [saved.id]: "connected" })))
+                  .catch((e: unknown) => {
+                    setStatus((s) => ({ ...s, [saved.id]: "disconnected" }));
+                    notify(`${saved.name}: ${errorMessage(e)}`, "error");
+                  });
+              }
+            });
+          }}
+        />
+      ) : null}
+      {dialog?.type === "password" ? (
+        <PasswordPrompt
+          name={dialog.conn.name}
+          reason={dialog.reason}
+          canSave={appInfo?.keychain.available ?? false}
+          keychainDetail={appInfo?.keychain.detail ?? "unknown"}
+          onClose={() => {
+            dialog.resolve(false);
+            setDialog(null);
+          }}
+          onSubmit={(password, save) => {
+            const { conn, resolve } = dialog;
+            setDialog(null);
+            void (async () => {
+              if (save) {
+                try {
+                  await api.saveConnection({ id: conn.id, name: conn.name, color: conn.color, config: conn.config, password, save_password: true });
+                  await reload();
+                } catch (e) {
+                  notify(errorMessage(e), "error");
+                }
+              }
+              resolve(await connect(conn.id, password));
+            })();
+          }}
+        />
+      ) : null}
+      {dialog?.type === "text" ? (
+        <TextViewer title={dialog.title} text={dialog.text} pretty={dialog.pretty} meta={dialog.meta} testid={dialog.testid} onClose={() => setDialog(null)} />
+      ) : null}
+      {dialog?.type === "shortcuts" ? <ShortcutsDialog onClose={() => setDialog(null)} /> : null}
+      {dialog?.type === "palette" ? <CommandPalette commands={commands} onClose={() => setDialog(null)} /> : null}
+      {menu !== null ? <ContextMenu menu={menu} onClose={() => setMenu(null)} /> : null}
+      <Toasts toasts={toasts} />
+    </div>
+  );
+}

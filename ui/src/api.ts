@@ -1,0 +1,100 @@
+// Typed calls into the Rust side. Every function maps to one #[tauri::command].
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type {
+  AppInfo,
+  ColumnInfo,
+  ConnectionConfig,
+  FullValue,
+  SavedConnection,
+  SchemaNode,
+  ServerInfo,
+  TableInfo,
+  TableRef,
+  Cell,
+  UiEvent,
+} from "./types";
+
+export const api = {
+  appInfo: () => invoke<AppInfo>("app_info"),
+  listConnections: () => invoke<SavedConnection[]>("list_connections"),
+  saveConnection: (input: {
+    id: string | null;
+    name: string;
+    color: string | null;
+    config: ConnectionConfig;
+    password: string | null;
+    save_password: boolean;
+  }) => invoke<SavedConnection>("save_connection", { input }),
+  deleteConnection: (id: string) => invoke<null>("delete_connection", { id }),
+  parseUrl: (url: string) =>
+    invoke<{ config: ConnectionConfig; password: string | null }>("parse_url", { url }),
+  renderUrl: (config: ConnectionConfig) => invoke<string>("render_url", { config }),
+  testConnection: (input: { config: ConnectionConfig; password: string | null; id: string | null }) =>
+    invoke<ServerInfo>("test_connection", { input }),
+  connect: (id: string, password: string | null) => invoke<ServerInfo>("connect", { id, password }),
+  disconnect: (id: string) => invoke<null>("disconnect", { id }),
+  listChildren: async (id: string, path: string[]) => {
+    // The backend leaves absent fields out (20,000 tables are 20,000 nodes); null them here.
+    const nodes = await invoke<Partial<SchemaNode>[]>("list_children", { id, path });
+    return nodes.map(
+      (n): SchemaNode => ({
+        kind: n.kind ?? "folder",
+        folder: n.folder ?? null,
+        name: n.name ?? "",
+        path: n.path ?? [],
+        expandable: n.expandable ?? false,
+        detail: n.detail ?? null,
+        table: n.table ?? null,
+        count: n.count ?? null,
+        row_estimate: n.row_estimate ?? null,
+        size_bytes: n.size_bytes ?? null,
+        comment: n.comment ?? null,
+      }),
+    );
+  },
+  tableDdl: (id: string, table: TableRef) => invoke<string>("table_ddl", { id, table }),
+  selectRowsSql: (id: string, table: TableRef, limit: number) =>
+    invoke<string>("select_rows_sql", { id, table, limit }),
+  listTables: (id: string, database: string | null, schema: string | null) =>
+    invoke<TableInfo[]>("list_tables", { id, database, schema }),
+  tableColumns: (id: string, table: TableRef) => invoke<ColumnInfo[]>("table_columns", { id, table }),
+  runQuery: (
+    input: {
+      connection_id: string;
+      tab_id: string;
+      sql: string;
+      database: string | null;
+      timeout_ms: number | null;
+    },
+    onEvent: (e: UiEvent) => void,
+  ) => {
+    const events = new Channel<UiEvent>();
+    events.onmessage = onEvent;
+    return invoke<string>("run_query", { input, events });
+  },
+  cancelQuery: (queryId: string) => invoke<null>("cancel_query", { queryId }),
+  fetchRows: (queryId: string, result: number, offset: number, limit: number) =>
+    invoke<Cell[][]>("fetch_rows", { queryId, result, offset, limit }),
+  cellValue: (queryId: string, result: number, row: number, column: number) =>
+    invoke<FullValue>("cell_value", { queryId, result, row, column }),
+  copyRows: (input: {
+    query_id: string;
+    result: number;
+    first_row: number;
+    end_row: number;
+    columns: number[];
+    format: "tsv" | "csv" | "json";
+    header: boolean;
+  }) => invoke<string>("copy_rows", { input }),
+  closeQuery: (queryId: string) => invoke<null>("close_query", { queryId }),
+  closeTab: (connectionId: string, tabId: string) => invoke<null>("close_tab", { connectionId, tabId }),
+};
+
+export function onConnectionStatus(
+  handler: (status: { id: string; ok: boolean; message: string | null }) => void,
+): Promise<UnlistenFn> {
+  return listen<{ id: string; ok: boolean; message: string | null }>("connection-status", (e) => {
+    handler(e.payload);
+  });
+}
