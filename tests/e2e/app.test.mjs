@@ -377,11 +377,11 @@ test("the shortcuts, palette and cell viewer open from the keyboard", async () =
     const c = await all('.querytab:not([hidden]) .grid-row .gc[data-col="0"]');
     return c.length > 0 && (await c[0].getText()) !== "…" ? c[0] : null;
   }, "the JSON cell");
+  await setTheme("dark");
   await doubleClick(d, cell);
   const viewer = await waitVisible(d, '[data-testid="cell-viewer"]');
   const text = await (await viewer.findElement(By.css('[data-testid="viewer-text"]'))).getText();
   assert.equal(text, '{\n  "deep": {\n    "list": [\n      1,\n      2,\n      3\n    ],\n    "text": "x"\n  }\n}');
-  await setTheme("dark");
   await screenshot(d, "cell-viewer-dark");
   await (await css("body")).sendKeys(Key.ESCAPE);
   await screenshot(d, "grid-dark");

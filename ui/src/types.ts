@@ -148,7 +148,7 @@ export type Cell = null | string | { t: string; n: number };
 
 export type UiEvent =
   | { type: "columns"; result: number; columns: Column[] }
-  | { type: "rows"; result: number; total: number; first: Cell[][] | null; kinds: string[] | null }
+  | { type: "rows"; result: number; total: number; append: Cell[][] | null; kinds: string[] | null }
   | { type: "notice"; notice: Notice }
   | {
       type: "result_end";

@@ -18,7 +18,8 @@ use crate::cells::{self, Cell};
 use crate::state::{AppState, QueryEntry, new_id};
 use crate::validate;
 
-/// Rows sent with a result's first batch, so the grid paints before asking for anything.
+/// A result's first rows travel with the events (the first batch is often a single row), so
+/// the grid paints them before asking for anything.
 const FIRST_PAGE: usize = 200;
 /// Progress (row counts) goes to the webview at most this often.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
@@ -33,12 +34,12 @@ pub enum UiEvent {
         result: usize,
         columns: Arc<[Column]>,
     },
-    /// Rows arrived: the new total, and with a result's first batch its first rows and how
-    /// each column should be aligned.
+    /// Rows arrived: the new total; while the first page fills, its new rows (`append`);
+    /// with the first batch, how each column should be aligned.
     Rows {
         result: usize,
         total: u64,
-        first: Option<Vec<Vec<Cell>>>,
+        append: Option<Vec<Vec<Cell>>>,
         kinds: Option<Vec<&'static str>>,
     },
     Notice {
@@ -151,9 +152,9 @@ async fn forward(
             }
             QueryEvent::Rows(batch) => {
                 let result = batch.result;
-                let first = store.row_count(result) == 0;
-                let page = first.then(|| {
-                    let kinds = (0..batch.width)
+                let before = store.row_count(result) as usize;
+                let kinds = (before == 0).then(|| {
+                    (0..batch.width)
                         .map(|c| {
                             batch
                                 .rows()
@@ -161,13 +162,14 @@ async fn forward(
                                 .find(|k| !k.is_empty())
                                 .unwrap_or("text")
                         })
-                        .collect::<Vec<_>>();
-                    let rows = batch
+                        .collect::<Vec<_>>()
+                });
+                let append = (before < FIRST_PAGE).then(|| {
+                    batch
                         .rows()
-                        .take(FIRST_PAGE)
+                        .take(FIRST_PAGE - before)
                         .map(|r| r.iter().map(|v| cells::cell(v, style)).collect())
-                        .collect::<Vec<_>>();
-                    (rows, kinds)
+                        .collect::<Vec<_>>()
                 });
                 let total = match store.append(batch) {
                     Ok(t) => t,
@@ -181,20 +183,12 @@ async fn forward(
                 let due = last_progress
                     .get(&result)
                     .is_none_or(|t| now.duration_since(*t) >= PROGRESS_EVERY);
-                if let Some((rows, kinds)) = page {
+                if append.is_some() || due {
                     send(UiEvent::Rows {
                         result,
                         total,
-                        first: Some(rows),
-                        kinds: Some(kinds),
-                    });
-                    last_progress.insert(result, now);
-                } else if due {
-                    send(UiEvent::Rows {
-                        result,
-                        total,
-                        first: None,
-                        kinds: None,
+                        append,
+                        kinds,
                     });
                     last_progress.insert(result, now);
                 }

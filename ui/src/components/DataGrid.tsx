@@ -63,7 +63,7 @@ export function DataGrid(props: {
   const pageAt = (p: number): Cell[][] | undefined => pages.get(p) ?? (p === 0 && result.first !== null ? result.first : undefined);
 
   useLayoutEffect(() => {
-    if (!painted.current && result.first !== null && props.onPainted !== undefined) {
+    if (!painted.current && (result.first?.length ?? 0) > 0 && props.onPainted !== undefined) {
       painted.current = true;
       const done = props.onPainted;
       requestAnimationFrame(() => {

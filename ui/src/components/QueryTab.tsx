@@ -131,7 +131,12 @@ export function QueryTab(props: {
           ...r,
           results: r.results.map((s) =>
             s.index === e.result
-              ? { ...s, total: e.total, first: e.first ?? s.first, kinds: e.kinds ?? s.kinds }
+              ? {
+                  ...s,
+                  total: e.total,
+                  first: e.append === null ? s.first : [...(s.first ?? []), ...e.append],
+                  kinds: e.kinds ?? s.kinds,
+                }
               : s,
           ),
         }));
