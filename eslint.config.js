@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["tests/e2e/**/*.mjs"],
+    files: ["tests/e2e/**/*.mjs", "tests/bench/**/*.mjs"],
     // Functions passed to executeScript run in the window: browser globals are allowed.
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },

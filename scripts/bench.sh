@@ -22,14 +22,7 @@ url=$DBHIVE_TEST_PG_URL
 export PGPASSWORD=dbhive-test-pw PGHOST=127.0.0.1 PGPORT=$DBHIVE_TEST_PG_PORT PGUSER=dbhive PGDATABASE=postgres
 
 query="SELECT * FROM bench_1m"
-"$bin" query --url "$url" --format null "
-  DROP TABLE IF EXISTS bench_1m;
-  CREATE TABLE bench_1m AS
-  SELECT g::int8 AS id, (g % 1000)::int4 AS small, g::int8 * 7919 AS big, 'name-' || g AS label,
-         (g / 7.0)::numeric(12,4) AS amount, g / 3.0::float8 AS ratio, g % 2 = 0 AS flag,
-         timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second' AS at,
-         date '2024-01-01' + (g % 3650) AS day, md5(g::text) AS hash
-    FROM generate_series(1, 1000000) g;" >&2
+"$bin" query --url "$url" --format null -f tests/fixtures/bench_1m.sql >&2
 # VACUUM cannot share a script (an implicit transaction) with other statements.
 "$bin" query --url "$url" --format null "VACUUM ANALYZE bench_1m" >&2
 

@@ -107,10 +107,22 @@ export async function doubleClick(driver, element) {
 
 /** Replaces the editor's text with `sql`, typed as a person would. */
 export async function setEditor(driver, sql) {
-  const content = await driver.findElement(By.css(".querytab:not([hidden]) .cm-content"));
-  await content.click();
+  // The editor loads with the first query tab; right after, its element may still be swapped
+  // in, so a failed first keystroke is retried on the element found again.
+  const selector = By.css(".querytab:not([hidden]) .cm-content");
   const mod = process.platform === "darwin" ? Key.COMMAND : Key.CONTROL;
-  await content.sendKeys(Key.chord(mod, "a"), Key.BACK_SPACE);
+  let content;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      content = await driver.wait(until.elementLocated(selector), 15_000);
+      await content.click();
+      await content.sendKeys(Key.chord(mod, "a"), Key.BACK_SPACE);
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
   // WebKitWebDriver drops "\n" in typed text: line breaks are sent as the Enter key.
   const lines = sql.split("\n");
   for (const [i, line] of lines.entries()) {

@@ -22,7 +22,7 @@ import { useTheme } from "./theme";
 import { newId } from "./lib/ids";
 import { charCount, copyText } from "./lib/clipboard";
 import { formatCount } from "./lib/format";
-import { metrics } from "./metrics";
+import { mark, metrics } from "./metrics";
 
 type Dialog =
   | { type: "connection"; existing: SavedConnection | null }
@@ -74,7 +74,11 @@ export function App() {
   const reload = useCallback(() => api.listConnections().then(applyList, listFailed), [applyList, listFailed]);
 
   useEffect(() => {
-    api.listConnections().then(applyList, listFailed);
+    mark("mounted");
+    api.listConnections().then((list) => {
+      mark("connections");
+      applyList(list);
+    }, listFailed);
     api.appInfo().then(setAppInfo).catch((e: unknown) => notify(errorMessage(e), "error"));
     const unlisten = onConnectionStatus((s) => {
       setStatus((st) => (st[s.id] === undefined || st[s.id] === "disconnected" ? st : { ...st, [s.id]: s.ok ? "connected" : "lost" }));
@@ -88,7 +92,9 @@ export function App() {
 
   useLayoutEffect(() => {
     if (connections !== null && metrics.readyAt === null) {
+      mark("rendered");
       requestAnimationFrame(() => {
+        mark("painted");
         metrics.readyAt = Date.now();
       });
     }

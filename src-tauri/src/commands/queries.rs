@@ -486,15 +486,17 @@ fn copy_text(
 }
 
 #[tauri::command]
-pub fn close_query(state: State<'_, AppState>, query_id: String) -> Result<(), DbError> {
+pub async fn close_query(state: State<'_, AppState>, query_id: String) -> Result<(), DbError> {
     validate::id(&query_id, "query")?;
-    if let Some(q) = state
+    let entry = state
         .queries
         .lock()
         .map_err(|_| DbError::internal("query table lock poisoned"))?
-        .remove(&query_id)
-    {
+        .remove(&query_id);
+    if let Some(q) = entry {
         q.handle.cancel();
+        // Freeing a million stored rows takes a moment: not on a thread that serves the UI.
+        tauri::async_runtime::spawn_blocking(move || drop(q));
     }
     Ok(())
 }

@@ -1,16 +1,19 @@
 // One query tab: the editor above, results below, a toolbar and a status bar. Each tab has
 // its own server session, so SET, temporary tables and transactions behave as in psql.
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { Suspense, lazy, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { EditorView } from "@codemirror/view";
 import { api } from "../api";
 import type { Column, DbError, Engine, Notice, UiEvent, Cell, ColumnInfo, TableInfo, TableRef } from "../types";
 import { errorMessage, isDbError } from "../types";
-import { SqlEditor, type ErrorMark, type SchemaSource } from "./SqlEditor";
+import type { ErrorMark, SchemaSource } from "./SqlEditor";
 import { DataGrid, type GridResult } from "./DataGrid";
 import { Icon } from "./Icons";
 import { statementAt, codePointOffset } from "../lib/statements";
 import { formatCount, formatDuration } from "../lib/format";
 import { metrics } from "../metrics";
+
+// CodeMirror is loaded with the first query tab, not at startup.
+const SqlEditor = lazy(() => import("./SqlEditor").then((m) => ({ default: m.SqlEditor })));
 
 export interface TabInfo {
   id: string;
@@ -332,18 +335,20 @@ export function QueryTab(props: {
           </span>
         ) : null}
       </div>
-      <SqlEditor
-        engine={props.engine}
-        initial={tab.sql}
-        onReady={(view) => {
-          editor.current = view;
-        }}
-        schema={schema}
-        errorMark={errorMark}
-        onChange={(doc) => props.onSqlChange(tab.id, doc)}
-        onRun={execute}
-        onCancel={cancel}
-      />
+      <Suspense fallback={<div className="editor" />}>
+        <SqlEditor
+          engine={props.engine}
+          initial={tab.sql}
+          onReady={(view) => {
+            editor.current = view;
+          }}
+          schema={schema}
+          errorMark={errorMark}
+          onChange={(doc) => props.onSqlChange(tab.id, doc)}
+          onRun={execute}
+          onCancel={cancel}
+        />
+      </Suspense>
       <div className="hsplit" onMouseDown={startDrag} />
       <div className="results">
         {resultSets.length > 0 || run.messages.length > 0 ? (

@@ -73,6 +73,7 @@ export function SchemaTree(props: {
 
   const load = useCallback(async (conn: SavedConnection, path: string[]) => {
     const key = keyOf(conn.id, path);
+    pending.current = { key, path, t0: performance.now() };
     setNodes((m) => new Map(m).set(key, { children: m.get(key)?.children ?? null, loading: true, error: null }));
     try {
       const children = await api.listChildren(conn.id, path);
@@ -98,10 +99,7 @@ export function SchemaTree(props: {
         if (!ok) return;
       }
       setExpanded((s) => new Set(s).add(key));
-      if (!nodes.has(keyOf(conn.id, []))) {
-        pending.current = { key: keyOf(conn.id, []), path: [], t0: performance.now() };
-        await load(conn, []);
-      }
+      if (!nodes.has(keyOf(conn.id, []))) await load(conn, []);
     },
     [expanded, status, actions, nodes, load],
   );
@@ -119,10 +117,7 @@ export function SchemaTree(props: {
         return;
       }
       setExpanded((s) => new Set(s).add(key));
-      if (!nodes.has(key)) {
-        pending.current = { key, path: node.path, t0: performance.now() };
-        void load(conn, node.path);
-      }
+      if (!nodes.has(key)) void load(conn, node.path);
     },
     [expanded, nodes, load],
   );
