@@ -62,7 +62,7 @@ start() {
         [ "$(id -u)" = 0 ] && chown postgres: "$dir/data/server.key" "$dir/data/server.crt"
     fi
     # A restart keeps the port the clients were given.
-    port=${DBHIVE_PG_PORT:-$(sed -n 's/^DBHIVE_TEST_PG_PORT=//p' "$dir/env" 2>/dev/null)}
+    port=${DBHIVE_PG_PORT:-$(sed -n 's/^DBHIVE_TEST_PG_PORT=//p' "$dir/env" 2>/dev/null || true)}
     port=${port:-54329}
     while ! port_free "$port"; do port=$((port + 1)); done
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \

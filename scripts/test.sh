@@ -17,10 +17,23 @@ stop_services() {
 }
 trap stop_services EXIT
 
-echo "== starting the test PostgreSQL"
-while IFS='=' read -r key value; do
-    export "$key=$value"
-done < <(scripts/pg-server.sh start)
+# Starts a server through its script and exports the KEY=VALUE lines it prints. A script
+# that fails stops the run here, with its own message.
+start_service() {
+    local name=$1 script=$2 out key value
+    echo "== starting the test $name"
+    out=$(mktemp)
+    if ! "$script" start > "$out"; then
+        rm -f "$out"
+        echo "test: the test $name did not start (see the messages above); no test can run without it" >&2
+        exit 1
+    fi
+    while IFS='=' read -r key value; do
+        export "$key=$value"
+    done < "$out"
+    rm -f "$out"
+}
+start_service PostgreSQL scripts/pg-server.sh
 echo "   $DBHIVE_TEST_PG_URL" | sed -E 's#://([^:]+):[^@]*@#://\1:***@#'
 
 echo "== cargo fmt --check"
