@@ -5,6 +5,10 @@ use std::sync::Arc;
 
 use dbhive_core::ConnectionRegistry;
 
+#[cfg(feature = "mysql")]
+pub mod mysql;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod net;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "sqlite")]
@@ -17,6 +21,8 @@ pub fn registry() -> ConnectionRegistry {
     registry.register(Arc::new(postgres::PgDriver));
     #[cfg(feature = "sqlite")]
     registry.register(Arc::new(sqlite::SqliteDriver));
+    #[cfg(feature = "mysql")]
+    registry.register(Arc::new(mysql::MysqlDriver));
     let _ = &mut registry;
     registry
 }

@@ -87,9 +87,8 @@ impl RawConn {
             .await
             .unwrap_or_else(|_| {
                 Err(DbError::timeout(format!(
-                    "no answer from the server at {}:{} within {} s",
-                    p.endpoint.host,
-                    p.endpoint.port,
+                    "no answer from the server at {} within {} s",
+                    p.endpoint.describe(),
                     p.timeout.as_secs()
                 )))
             })

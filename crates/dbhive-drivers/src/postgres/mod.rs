@@ -122,7 +122,7 @@ impl PgConnection {
             .or_else(|| std::env::var("USER").ok())
             .unwrap_or_else(|| "postgres".into());
         let base = Arc::new(Target {
-            endpoint: Endpoint::from_config(config),
+            endpoint: stream::endpoint(config),
             database: config.database.clone().unwrap_or_else(|| user.clone()),
             user,
             password: secret,
