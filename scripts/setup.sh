@@ -5,7 +5,7 @@
 #                              Tauri libraries, OpenSSL, D-Bus; Node.js 20.19+; Rust 1.85+;
 #                              npm and cargo dependencies
 #   scripts/setup.sh test   -> all of the above, plus PostgreSQL (server, client, contrib),
-#                              sqlite3, and what the end-to-end tests drive the window with
+#                              MariaDB (server, client), sqlite3, and what the end-to-end tests drive the window with
 #                              (Xvfb, WebKitWebDriver, tauri-driver, gnome-keyring, secret-tool)
 set -euo pipefail
 
@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 app_packages="build-essential pkg-config libssl-dev openssl ca-certificates curl file \
 libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev"
-test_packages="postgresql postgresql-contrib postgresql-client sqlite3 xvfb xauth \
+test_packages="postgresql postgresql-contrib postgresql-client mariadb-server mariadb-client sqlite3 xvfb xauth \
 webkit2gtk-driver gnome-keyring dbus libsecret-tools procps"
 case "$want" in
     app) packages=$app_packages ;;
@@ -41,8 +41,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    # Debian's postgresql package starts a cluster on 5432 through its own scripts; the
-    # tests run their own cluster and never touch it.
+    # Debian's postgresql and mariadb-server packages start servers on 5432 and 3306
+    # through their own scripts; the tests run their own and never touch those.
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v npm >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq npm >/dev/null; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints (Rust, TypeScript), unit and integration tests
-# against real servers it starts on 127.0.0.1 (PostgreSQL; SQLite runs in-process), and the
+# against real servers it starts on 127.0.0.1 (PostgreSQL, MariaDB; SQLite runs in-process), and the
 # end-to-end tests of the real app window. Servers are stopped again on exit.
 set -euo pipefail
 
@@ -14,6 +14,7 @@ scripts/setup.sh test
 
 stop_services() {
     scripts/pg-server.sh stop || true
+    scripts/mariadb-server.sh stop || true
 }
 trap stop_services EXIT
 
@@ -34,7 +35,10 @@ start_service() {
     rm -f "$out"
 }
 start_service PostgreSQL scripts/pg-server.sh
-echo "   $DBHIVE_TEST_PG_URL" | sed -E 's#://([^:]+):[^@]*@#://\1:***@#'
+start_service MariaDB scripts/mariadb-server.sh
+for url in "$DBHIVE_TEST_PG_URL" "$DBHIVE_TEST_MYSQL_URL"; do
+    echo "   $url" | sed -E 's#://([^:]+):[^@]*@#://\1:***@#'
+done
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

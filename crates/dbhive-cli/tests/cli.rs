@@ -133,6 +133,172 @@ break', x'0a', 'it''s', 0.5),
     }
 }
 
+fn mysql_url() -> String {
+    std::env::var("DBHIVE_TEST_MYSQL_URL").unwrap_or_else(|_| {
+        panic!("DBHIVE_TEST_MYSQL_URL is not set: run the README's test command (scripts/test.sh), which starts the test MariaDB")
+    })
+}
+
+/// The `mariadb` client on the test server: `args` before the connection options, `stdin`
+/// fed to it, the password in its environment.
+fn mariadb(args: &[&str], stdin: Option<&str>) -> Vec<u8> {
+    use std::io::Write;
+    let (config, secret) = dbhive_core::ConnectionConfig::from_url(&mysql_url()).expect("url");
+    let mut child = Command::new("mariadb")
+        .args([
+            "--no-defaults",
+            "--default-character-set=utf8mb4",
+            "--protocol=tcp",
+        ])
+        .args(args)
+        .arg(format!(
+            "--host={}",
+            config.host.clone().unwrap_or_default()
+        ))
+        .arg(format!("--port={}", config.port.unwrap_or(3306)))
+        .arg(format!(
+            "--user={}",
+            config.user.clone().unwrap_or_default()
+        ))
+        .arg(config.database.clone().unwrap_or_default())
+        .env(
+            "MYSQL_PWD",
+            secret.map(|s| s.expose().to_string()).unwrap_or_default(),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mariadb is installed (scripts/setup.sh installs mariadb-client)");
+    let mut input = child.stdin.take().expect("stdin");
+    input
+        .write_all(stdin.unwrap_or("").as_bytes())
+        .expect("write to mariadb");
+    drop(input);
+    let out = child.wait_with_output().expect("mariadb runs");
+    assert!(
+        out.status.success(),
+        "mariadb failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// What `mariadb --batch --raw` would print, field by field, read from `--batch`'s escaped
+/// form (raw output cannot tell a newline in a value from the end of a row): every result
+/// set as its header and rows, NULL as None. The fixture holds no text 'NULL'.
+fn mariadb_results(sql: &str) -> Vec<Vec<Vec<Option<String>>>> {
+    let out = String::from_utf8(mariadb(&["--batch", "-e", sql], None)).expect("utf-8");
+    let unescape = |field: &str| -> Option<String> {
+        if field == "NULL" {
+            return None;
+        }
+        let mut text = String::new();
+        let mut chars = field.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                text.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('n') => text.push('\n'),
+                Some('t') => text.push('\t'),
+                Some('0') => text.push('\0'),
+                Some(other) => text.push(other),
+                None => text.push('\\'),
+            }
+        }
+        Some(text)
+    };
+    // A new header starts whenever the field count changes or after the known row count;
+    // the queries below keep each result's width distinct from the next one's.
+    let mut sets: Vec<Vec<Vec<Option<String>>>> = Vec::new();
+    for line in out.lines() {
+        let row: Vec<Option<String>> = line.split('\t').map(unescape).collect();
+        match sets.last_mut() {
+            Some(set) if set[0].len() == row.len() => set.push(row),
+            _ => sets.push(vec![row]),
+        }
+    }
+    sets
+}
+
+/// RFC 4180 as DB-Hive writes it for MySQL: NULL empty and bare, '' as "", quotes around
+/// fields with a comma, a quote, CR or LF.
+fn rfc4180(sets: &[Vec<Vec<Option<String>>>]) -> Vec<u8> {
+    let mut out = String::new();
+    for set in sets {
+        for row in set {
+            let fields: Vec<String> = row
+                .iter()
+                .map(|f| match f {
+                    None => String::new(),
+                    Some(t) if t.is_empty() || t.contains([',', '"', '\r', '\n']) => {
+                        format!("\"{}\"", t.replace('"', "\"\""))
+                    }
+                    Some(t) => t.clone(),
+                })
+                .collect();
+            out.push_str(&fields.join(","));
+            out.push('\n');
+        }
+    }
+    out.into_bytes()
+}
+
+#[test]
+fn csv_matches_mariadb_value_for_value() {
+    let url = mysql_url();
+    // Loaded by the mariadb client, so that DB-Hive reads data it did not write.
+    mariadb(
+        &[],
+        Some(include_str!("../../../tests/fixtures/mysql_types.sql")),
+    );
+    let text_columns = "id, ti, tiu, si, siu, mi, miu, i, iu, bi, biu, zf, de, f, d, dt, tm, dtm, ts, \
+                        y, e, s, j, u8, l1, bc, tx";
+    for query in [
+        format!("SELECT {text_columns} FROM all_types ORDER BY id"),
+        "SELECT f * 3 AS `a,b`, d / 7 AS `\"q\"`, de * de AS `ümlaut`, -0.0e0 AS z, 1e-300 AS tiny, \
+         CAST(1/3 AS DOUBLE) AS third, 'it''s' AS `` FROM all_types WHERE id < 3 ORDER BY id"
+            .to_string(),
+        "SELECT 1 AS a; SELECT 'two' AS b, NULL AS c".to_string(),
+    ] {
+        let ours = ok(&["query", "--url", &url, "--format", "csv", &query]);
+        let theirs = rfc4180(&mariadb_results(&query));
+        assert!(
+            ours == theirs,
+            "{query}\n--- dbhive:\n{}\n--- mariadb --batch --raw, as CSV:\n{}",
+            show(&ours),
+            show(&theirs)
+        );
+    }
+
+    // BIT and binary strings are shown as \x and lowercase hex, as the grid shows them.
+    let binary = ["b", "b1", "bl", "bn", "vb", "g"];
+    let ours = ok(&[
+        "query",
+        "--url",
+        &url,
+        "--format",
+        "csv",
+        &format!("SELECT {} FROM all_types ORDER BY id", binary.join(", ")),
+    ]);
+    let hex: Vec<String> = binary
+        .iter()
+        .map(|c| format!("CONCAT('\\\\x', LOWER(HEX(CONCAT({c})))) AS {c}"))
+        .collect();
+    let theirs = rfc4180(&mariadb_results(&format!(
+        "SELECT {} FROM all_types ORDER BY id",
+        hex.join(", ")
+    )));
+    assert!(
+        ours == theirs,
+        "--- dbhive:\n{}\n--- mariadb HEX():\n{}",
+        show(&ours),
+        show(&theirs)
+    );
+}
+
 #[test]
 fn exit_codes_and_messages() {
     let url = pg_url();

@@ -470,6 +470,10 @@ impl SchemaNode {
         let mut detail = String::new();
         if index.is_primary {
             detail.push_str("PRIMARY ");
+        } else if let Some(m @ ("FULLTEXT" | "SPATIAL")) = index.method.as_deref() {
+            // MySQL's kinds of index that are not B-trees and change what queries can use them.
+            detail.push_str(m);
+            detail.push(' ');
         } else if index.is_unique {
             detail.push_str("UNIQUE ");
         }

@@ -423,6 +423,22 @@ pub fn float32_sqlite(v: f32, out: &mut Vec<u8>) {
     float64_sqlite(v as f64, out)
 }
 
+/// Shortest round-trip digits, plain notation where short ("0.1", "1e100"): for engines
+/// whose floats are kept as the server's text and never rendered from binary.
+pub fn float64_shortest(v: f64, out: &mut Vec<u8>) {
+    match non_finite(v, "NaN", "Infinity", "-Infinity") {
+        Some(s) => out.extend_from_slice(s.as_bytes()),
+        None => out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes()),
+    }
+}
+
+pub fn float32_shortest(v: f32, out: &mut Vec<u8>) {
+    match non_finite(v as f64, "NaN", "Infinity", "-Infinity") {
+        Some(s) => out.extend_from_slice(s.as_bytes()),
+        None => out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes()),
+    }
+}
+
 fn non_finite(
     v: f64,
     nan: &'static str,

@@ -25,6 +25,31 @@ pub fn pg_config() -> (ConnectionConfig, Option<Secret>) {
     ConnectionConfig::from_url(&pg_url()).expect("DBHIVE_TEST_PG_URL parses")
 }
 
+/// The test MariaDB's URL; like PostgreSQL's, required.
+pub fn mysql_url() -> String {
+    std::env::var("DBHIVE_TEST_MYSQL_URL").unwrap_or_else(|_| {
+        panic!(
+            "DBHIVE_TEST_MYSQL_URL is not set. These tests need the test MariaDB: run the README's \
+             test command (scripts/test.sh), or `eval \"$(scripts/mariadb-server.sh start | sed 's/^/export /')\"` first."
+        )
+    })
+}
+
+pub fn mysql_config() -> (ConnectionConfig, Option<Secret>) {
+    ConnectionConfig::from_url(&mysql_url()).expect("DBHIVE_TEST_MYSQL_URL parses")
+}
+
+pub async fn mysql() -> Arc<dyn Connection> {
+    let (config, secret) = mysql_config();
+    connect(&config, secret).await
+}
+
+/// An environment variable the test scripts set, required.
+pub fn env(name: &str) -> String {
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} is not set: run the tests through scripts/test.sh"))
+}
+
 pub async fn connect(config: &ConnectionConfig, secret: Option<Secret>) -> Arc<dyn Connection> {
     match dbhive_drivers::registry()
         .driver(config.engine)

@@ -1,0 +1,582 @@
+//! MySQL / MariaDB metadata from information_schema (prepared statements, so every name
+//! is a parameter) and SHOW CREATE for DDL (names quoted with backticks).
+
+use dbhive_core::schema::{table_folders, unknown_path};
+use dbhive_core::{
+    ColumnInfo, DatabaseInfo, DbError, DbResult, FolderKind, ForeignKeyInfo, IndexInfo, NodeKind,
+    PrimaryKey, SchemaNode, TableDescription, TableInfo, TableKind, TableRef, TriggerInfo,
+};
+
+use super::conn::{RawConn, TextRows};
+
+/// A name as a backtick-quoted identifier.
+pub fn quote(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+struct Row<'a>(&'a [Option<String>]);
+
+impl<'a> Row<'a> {
+    fn opt(&self, i: usize) -> Option<&'a str> {
+        self.0.get(i).and_then(|v| v.as_deref())
+    }
+    fn text(&self, i: usize) -> String {
+        self.opt(i).unwrap_or_default().to_string()
+    }
+    fn owned(&self, i: usize) -> Option<String> {
+        self.opt(i).filter(|s| !s.is_empty()).map(str::to_string)
+    }
+    fn i64(&self, i: usize) -> Option<i64> {
+        self.opt(i)
+            .and_then(|s| s.split('.').next())
+            .and_then(|s| s.parse().ok())
+    }
+    fn flag(&self, i: usize) -> bool {
+        matches!(self.opt(i), Some("1") | Some("YES"))
+    }
+}
+
+fn rows(r: &TextRows) -> impl Iterator<Item = Row<'_>> {
+    r.rows.iter().map(|v| Row(v))
+}
+
+pub fn not_found(table: &TableRef) -> DbError {
+    DbError::not_found(format!("table '{table}' doesn't exist")).with_code("1146")
+}
+
+/// The database a table lives in: its own, or the connection's.
+pub fn schema_of<'a>(table: &'a TableRef, default: Option<&'a str>) -> DbResult<&'a str> {
+    table
+        .schema
+        .as_deref()
+        .or(table.database.as_deref())
+        .or(default)
+        .ok_or_else(|| {
+            DbError::new(
+                dbhive_core::ErrorKind::NotFound,
+                format!(
+                    "no database chosen for '{}': write it as database.table",
+                    table.name
+                ),
+            )
+        })
+}
+
+pub async fn databases(conn: &mut RawConn) -> DbResult<Vec<DatabaseInfo>> {
+    let r = conn
+        .query_params(
+            "SELECT s.SCHEMA_NAME, t.size, s.SCHEMA_NAME = DATABASE()
+               FROM information_schema.SCHEMATA s
+               LEFT JOIN (SELECT TABLE_SCHEMA, SUM(DATA_LENGTH + INDEX_LENGTH) AS size
+                            FROM information_schema.TABLES GROUP BY TABLE_SCHEMA) t
+                 ON t.TABLE_SCHEMA = s.SCHEMA_NAME
+              ORDER BY s.SCHEMA_NAME",
+            &[],
+        )
+        .await?;
+    Ok(rows(&r)
+        .map(|row| DatabaseInfo {
+            name: row.text(0),
+            size_bytes: row.i64(1),
+            is_current: row.flag(2),
+            comment: None,
+        })
+        .collect())
+}
+
+const TABLE_TYPES: &str = "('BASE TABLE', 'SYSTEM VERSIONED', 'SYSTEM VIEW')";
+
+fn table_info(row: &Row, schema: &str) -> TableInfo {
+    let view = row.opt(1) == Some("VIEW");
+    TableInfo {
+        schema: Some(schema.to_string()),
+        name: row.text(0),
+        kind: if view {
+            TableKind::View
+        } else {
+            TableKind::Table
+        },
+        engine: row.owned(2),
+        row_estimate: if view { None } else { row.i64(3) },
+        size_bytes: if view { None } else { row.i64(4) },
+        comment: if view { None } else { row.owned(5) },
+    }
+}
+
+const TABLE_COLUMNS: &str =
+    "TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_ROWS, DATA_LENGTH + INDEX_LENGTH, TABLE_COMMENT";
+
+pub async fn tables(
+    conn: &mut RawConn,
+    schema: &str,
+    views: Option<bool>,
+) -> DbResult<Vec<TableInfo>> {
+    let filter = match views {
+        Some(true) => "AND TABLE_TYPE = 'VIEW'".to_string(),
+        Some(false) => format!("AND TABLE_TYPE IN {TABLE_TYPES}"),
+        None => String::new(),
+    };
+    let sql = format!(
+        "SELECT {TABLE_COLUMNS} FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? {filter} ORDER BY TABLE_NAME"
+    );
+    let r = conn.query_params(&sql, &[Some(schema)]).await?;
+    Ok(rows(&r).map(|row| table_info(&row, schema)).collect())
+}
+
+pub async fn table(conn: &mut RawConn, schema: &str, table: &TableRef) -> DbResult<TableInfo> {
+    let sql = format!(
+        "SELECT {TABLE_COLUMNS} FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?"
+    );
+    let r = conn
+        .query_params(&sql, &[Some(schema), Some(&table.name)])
+        .await?;
+    rows(&r)
+        .next()
+        .map(|row| table_info(&row, schema))
+        .ok_or_else(|| not_found(table))
+}
+
+pub async fn columns(conn: &mut RawConn, schema: &str, table: &str) -> DbResult<Vec<ColumnInfo>> {
+    let r = conn
+        .query_params(
+            "SELECT c.COLUMN_NAME, c.ORDINAL_POSITION, c.COLUMN_TYPE, c.IS_NULLABLE, c.COLUMN_DEFAULT,
+                    c.COLUMN_KEY, c.EXTRA, c.GENERATION_EXPRESSION, c.CHARACTER_SET_NAME,
+                    c.COLLATION_NAME, c.COLUMN_COMMENT,
+                    EXISTS (SELECT 1 FROM information_schema.STATISTICS s
+                             WHERE s.TABLE_SCHEMA = c.TABLE_SCHEMA AND s.TABLE_NAME = c.TABLE_NAME
+                               AND s.COLUMN_NAME = c.COLUMN_NAME AND s.NON_UNIQUE = 0
+                               AND (SELECT COUNT(*) FROM information_schema.STATISTICS s2
+                                     WHERE s2.TABLE_SCHEMA = s.TABLE_SCHEMA AND s2.TABLE_NAME = s.TABLE_NAME
+                                       AND s2.INDEX_NAME = s.INDEX_NAME) = 1)
+               FROM information_schema.COLUMNS c
+              WHERE c.TABLE_SCHEMA = ? AND c.TABLE_NAME = ?
+              ORDER BY c.ORDINAL_POSITION",
+            &[Some(schema), Some(table)],
+        )
+        .await?;
+    Ok(rows(&r)
+        .map(|row| {
+            let extra_word = row.text(6);
+            let mut extra = Vec::new();
+            match row.owned(7) {
+                Some(expr)
+                    if extra_word.to_ascii_uppercase().contains("GENERATED")
+                        && !extra_word.eq_ignore_ascii_case("DEFAULT_GENERATED") =>
+                {
+                    let kind = if extra_word.to_ascii_uppercase().contains("STORED")
+                        || extra_word.to_ascii_uppercase().contains("PERSISTENT")
+                    {
+                        "STORED"
+                    } else {
+                        "VIRTUAL"
+                    };
+                    extra.push(format!("GENERATED ALWAYS AS ({expr}) {kind}"));
+                }
+                _ if !extra_word.is_empty()
+                    && !extra_word.eq_ignore_ascii_case("DEFAULT_GENERATED") =>
+                {
+                    extra.push(extra_word)
+                }
+                _ => {}
+            }
+            if let Some(charset) = row.owned(8) {
+                let collation = row
+                    .owned(9)
+                    .map(|c| format!(" COLLATE {c}"))
+                    .unwrap_or_default();
+                extra.push(format!("CHARACTER SET {charset}{collation}"));
+            }
+            // MariaDB writes a NULL default as the word NULL.
+            let default = row.owned(4).filter(|d| d != "NULL");
+            ColumnInfo {
+                name: row.text(0),
+                ordinal: row.i64(1).unwrap_or(0) as u32,
+                data_type: row.text(2),
+                nullable: row.opt(3) == Some("YES"),
+                default,
+                is_primary_key: row.opt(5) == Some("PRI"),
+                is_unique: row.flag(11),
+                extra: (!extra.is_empty()).then(|| extra.join("; ")),
+                comment: row.owned(10),
+            }
+        })
+        .collect())
+}
+
+pub async fn indexes(conn: &mut RawConn, schema: &str, table: &str) -> DbResult<Vec<IndexInfo>> {
+    let r = conn
+        .query_params(
+            "SELECT INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, INDEX_TYPE, COLLATION
+               FROM information_schema.STATISTICS
+              WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
+              ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX",
+            &[Some(schema), Some(table)],
+        )
+        .await?;
+    let mut out: Vec<IndexInfo> = Vec::new();
+    for row in rows(&r) {
+        let name = row.text(0);
+        let mut column = row
+            .owned(2)
+            .map(|c| quote_plain(&c))
+            .unwrap_or_else(|| "<expression>".into());
+        // A spatial key reports an internal SUB_PART that no one wrote.
+        if let Some(len) = row.i64(3).filter(|_| row.opt(4) != Some("SPATIAL")) {
+            column.push_str(&format!("({len})"));
+        }
+        if row.opt(5) == Some("D") {
+            column.push_str(" DESC");
+        }
+        match out.last_mut() {
+            Some(last) if last.name == name => last.columns.push(column),
+            _ => out.push(IndexInfo {
+                is_primary: name == "PRIMARY",
+                is_unique: row.opt(1) == Some("0"),
+                method: row.owned(4),
+                predicate: None,
+                definition: None,
+                columns: vec![column],
+                name,
+            }),
+        }
+    }
+    for index in &mut out {
+        let kind = match index.method.as_deref() {
+            Some("FULLTEXT") => "FULLTEXT ",
+            Some("SPATIAL") => "SPATIAL ",
+            _ if index.is_unique => "UNIQUE ",
+            _ => "",
+        };
+        index.definition = Some(if index.is_primary {
+            format!(
+                "ALTER TABLE {}.{} ADD PRIMARY KEY ({})",
+                quote(schema),
+                quote(table),
+                index.columns.join(", ")
+            )
+        } else {
+            format!(
+                "CREATE {kind}INDEX {} ON {}.{} ({})",
+                quote(&index.name),
+                quote(schema),
+                quote(table),
+                index.columns.join(", ")
+            )
+        });
+    }
+    Ok(out)
+}
+
+/// Column names in index listings stay bare unless they need quoting.
+fn quote_plain(name: &str) -> String {
+    if name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+    {
+        name.to_string()
+    } else {
+        quote(name)
+    }
+}
+
+/// Foreign keys of the table (`incoming` false) or pointing at it (`incoming` true).
+pub async fn foreign_keys(
+    conn: &mut RawConn,
+    schema: &str,
+    table: &str,
+    incoming: bool,
+) -> DbResult<Vec<ForeignKeyInfo>> {
+    let side = if incoming {
+        "k.REFERENCED_TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME = ?"
+    } else {
+        "k.TABLE_SCHEMA = ? AND k.TABLE_NAME = ?"
+    };
+    let sql = format!(
+        "SELECT k.CONSTRAINT_NAME, k.TABLE_SCHEMA, k.TABLE_NAME, k.COLUMN_NAME,
+                k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME,
+                r.UPDATE_RULE, r.DELETE_RULE
+           FROM information_schema.KEY_COLUMN_USAGE k
+           JOIN information_schema.REFERENTIAL_CONSTRAINTS r
+             ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
+            AND r.TABLE_NAME = k.TABLE_NAME
+          WHERE {side} AND k.REFERENCED_TABLE_NAME IS NOT NULL
+          ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION"
+    );
+    let r = conn
+        .query_params(&sql, &[Some(schema), Some(table)])
+        .await?;
+    let mut out: Vec<ForeignKeyInfo> = Vec::new();
+    for row in rows(&r) {
+        let (name, owner) = (row.text(0), row.text(2));
+        match out.last_mut() {
+            Some(last) if last.name == name && last.table == owner => {
+                last.columns.push(row.text(3));
+                last.referenced_columns.push(row.text(6));
+            }
+            _ => out.push(ForeignKeyInfo {
+                name,
+                schema: row.owned(1),
+                table: owner,
+                columns: vec![row.text(3)],
+                referenced_schema: row.owned(4),
+                referenced_table: row.text(5),
+                referenced_columns: vec![row.text(6)],
+                on_update: row.text(7),
+                on_delete: row.text(8),
+            }),
+        }
+    }
+    Ok(out)
+}
+
+pub async fn primary_key(
+    conn: &mut RawConn,
+    schema: &str,
+    table: &str,
+) -> DbResult<Option<PrimaryKey>> {
+    Ok(indexes(conn, schema, table)
+        .await?
+        .into_iter()
+        .find(|i| i.is_primary)
+        .map(|i| PrimaryKey {
+            name: Some(i.name),
+            columns: i.columns,
+        }))
+}
+
+pub async fn triggers(conn: &mut RawConn, schema: &str, table: &str) -> DbResult<Vec<TriggerInfo>> {
+    let r = conn
+        .query_params(
+            "SELECT TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT
+               FROM information_schema.TRIGGERS
+              WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE = ?
+              ORDER BY TRIGGER_NAME",
+            &[Some(schema), Some(table)],
+        )
+        .await?;
+    Ok(rows(&r)
+        .map(|row| TriggerInfo {
+            name: row.text(0),
+            timing: Some(format!("{} {} FOR EACH ROW", row.text(1), row.text(2))),
+            definition: row.owned(3),
+        })
+        .collect())
+}
+
+pub struct Routine {
+    pub name: String,
+    pub arguments: String,
+    pub result: Option<String>,
+    pub comment: Option<String>,
+}
+
+pub async fn routines(
+    conn: &mut RawConn,
+    schema: &str,
+    procedures: bool,
+) -> DbResult<Vec<Routine>> {
+    let r = conn
+        .query_params(
+            "SELECT r.ROUTINE_NAME, r.DTD_IDENTIFIER, r.ROUTINE_COMMENT,
+                    (SELECT GROUP_CONCAT(CONCAT_WS(' ', IF(p.PARAMETER_MODE = 'IN', NULL, p.PARAMETER_MODE),
+                                                   p.PARAMETER_NAME, p.DTD_IDENTIFIER)
+                                         ORDER BY p.ORDINAL_POSITION SEPARATOR ', ')
+                       FROM information_schema.PARAMETERS p
+                      WHERE p.SPECIFIC_SCHEMA = r.ROUTINE_SCHEMA AND p.SPECIFIC_NAME = r.SPECIFIC_NAME
+                        AND p.ORDINAL_POSITION > 0)
+               FROM information_schema.ROUTINES r
+              WHERE r.ROUTINE_SCHEMA = ? AND r.ROUTINE_TYPE = ?
+              ORDER BY r.ROUTINE_NAME",
+            &[Some(schema), Some(if procedures { "PROCEDURE" } else { "FUNCTION" })],
+        )
+        .await?;
+    Ok(rows(&r)
+        .map(|row| Routine {
+            name: row.text(0),
+            result: row.owned(1),
+            comment: row.owned(2),
+            arguments: row.text(3),
+        })
+        .collect())
+}
+
+pub async fn describe(
+    conn: &mut RawConn,
+    schema: &str,
+    table: &TableRef,
+) -> DbResult<TableDescription> {
+    let info = self::table(conn, schema, table).await?;
+    let name = info.name.clone();
+    Ok(TableDescription {
+        columns: columns(conn, schema, &name).await?,
+        primary_key: primary_key(conn, schema, &name).await?,
+        indexes: indexes(conn, schema, &name).await?,
+        foreign_keys: foreign_keys(conn, schema, &name, false).await?,
+        referenced_by: foreign_keys(conn, schema, &name, true).await?,
+        triggers: triggers(conn, schema, &name).await?,
+        table: info,
+    })
+}
+
+/// SHOW CREATE TABLE (or VIEW), followed by the table's triggers.
+pub async fn ddl(conn: &mut RawConn, schema: &str, table: &TableRef) -> DbResult<String> {
+    let info = self::table(conn, schema, table).await?;
+    let qualified = format!("{}.{}", quote(schema), quote(&info.name));
+    let view = info.kind == TableKind::View;
+    let sql = if view {
+        format!("SHOW CREATE VIEW {qualified}")
+    } else {
+        format!("SHOW CREATE TABLE {qualified}")
+    };
+    let r = conn.text_query(&sql).await?;
+    let mut out = r
+        .rows
+        .first()
+        .and_then(|row| row.get(1).cloned().flatten())
+        .ok_or_else(|| not_found(table))?;
+    out.push_str(";\n");
+    if !view {
+        for trigger in triggers(conn, schema, &info.name).await? {
+            let r = conn
+                .text_query(&format!(
+                    "SHOW CREATE TRIGGER {}.{}",
+                    quote(schema),
+                    quote(&trigger.name)
+                ))
+                .await?;
+            if let Some(text) = r.rows.first().and_then(|row| row.get(2).cloned().flatten()) {
+                out.push('\n');
+                out.push_str(text.trim_end().trim_end_matches(';'));
+                out.push_str(";\n");
+            }
+        }
+    }
+    Ok(out)
+}
+
+struct FolderCounts {
+    tables: i64,
+    views: i64,
+    procedures: i64,
+    functions: i64,
+}
+
+async fn folder_counts(conn: &mut RawConn, schema: &str) -> DbResult<FolderCounts> {
+    let sql = format!(
+        "SELECT (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN {TABLE_TYPES}),
+                (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'VIEW'),
+                (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? AND ROUTINE_TYPE = 'PROCEDURE'),
+                (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? AND ROUTINE_TYPE = 'FUNCTION')"
+    );
+    let r = conn.query_params(&sql, &[Some(schema); 4]).await?;
+    let row = rows(&r)
+        .next()
+        .ok_or_else(|| DbError::internal("counts query returned no row"))?;
+    Ok(FolderCounts {
+        tables: row.i64(0).unwrap_or(0),
+        views: row.i64(1).unwrap_or(0),
+        procedures: row.i64(2).unwrap_or(0),
+        functions: row.i64(3).unwrap_or(0),
+    })
+}
+
+/// The MySQL tree: database > Tables / Views / Procedures / Functions > object > columns
+/// and folders > parts.
+pub async fn list_children(conn: &mut RawConn, path: &[String]) -> DbResult<Vec<SchemaNode>> {
+    match path {
+        [] => Ok(databases(conn)
+            .await?
+            .into_iter()
+            .map(|d| {
+                let mut n = SchemaNode::new(NodeKind::Database, d.name, path);
+                n.size_bytes = d.size_bytes;
+                if d.is_current {
+                    n.detail = Some("current".into());
+                }
+                n
+            })
+            .collect()),
+        [db] => {
+            let c = folder_counts(conn, db).await?;
+            let mut out = vec![
+                SchemaNode::folder(FolderKind::Tables, path, Some(c.tables)),
+                SchemaNode::folder(FolderKind::Views, path, Some(c.views)),
+            ];
+            out.push(SchemaNode::folder(
+                FolderKind::Procedures,
+                path,
+                Some(c.procedures),
+            ));
+            out.push(SchemaNode::folder(
+                FolderKind::Functions,
+                path,
+                Some(c.functions),
+            ));
+            Ok(out)
+        }
+        [db, folder] => match FolderKind::from_key(folder) {
+            Some(f @ (FolderKind::Tables | FolderKind::Views)) => {
+                Ok(tables(conn, db, Some(f == FolderKind::Views))
+                    .await?
+                    .iter()
+                    .map(|t| SchemaNode::for_table(t, path, None))
+                    .collect())
+            }
+            Some(f @ (FolderKind::Procedures | FolderKind::Functions)) => {
+                let procedures = f == FolderKind::Procedures;
+                Ok(routines(conn, db, procedures)
+                    .await?
+                    .into_iter()
+                    .map(|r| {
+                        let kind = if procedures {
+                            NodeKind::Procedure
+                        } else {
+                            NodeKind::Function
+                        };
+                        let mut n =
+                            SchemaNode::new(kind, format!("{}({})", r.name, r.arguments), path);
+                        n.detail = r.result.map(|t| format!("→ {t}"));
+                        n.comment = r.comment;
+                        n
+                    })
+                    .collect())
+            }
+            _ => Err(unknown_path(path)),
+        },
+        [db, folder, name] => {
+            let cols = columns(conn, db, name).await?;
+            if cols.is_empty() {
+                table(conn, db, &TableRef::new(Some(db), name)).await?;
+            }
+            let mut out: Vec<SchemaNode> = cols
+                .iter()
+                .map(|c| SchemaNode::for_column(c, path))
+                .collect();
+            match FolderKind::from_key(folder) {
+                Some(FolderKind::Tables) => out.extend(table_folders(path)),
+                Some(FolderKind::Views) => {}
+                _ => return Err(unknown_path(path)),
+            }
+            Ok(out)
+        }
+        [db, _, name, part] => match FolderKind::from_key(part) {
+            Some(FolderKind::Indexes) => Ok(indexes(conn, db, name)
+                .await?
+                .iter()
+                .map(|i| SchemaNode::for_index(i, path))
+                .collect()),
+            Some(FolderKind::ForeignKeys) => Ok(foreign_keys(conn, db, name, false)
+                .await?
+                .iter()
+                .map(|f| SchemaNode::for_foreign_key(f, path))
+                .collect()),
+            Some(FolderKind::Triggers) => Ok(triggers(conn, db, name)
+                .await?
+                .iter()
+                .map(|t| SchemaNode::for_trigger(t, path))
+                .collect()),
+            _ => Err(unknown_path(path)),
+        },
+        _ => Err(unknown_path(path)),
+    }
+}

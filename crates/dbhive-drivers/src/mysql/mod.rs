@@ -1,0 +1,423 @@
+//! MySQL and MariaDB over their own protocol implementation.
+//!
+//! Why not sqlx here either: a client needs the column list of an empty result, every
+//! result set of a script or a procedure with its warnings, the server's exact text for
+//! every value (DECIMAL, FLOAT and DOUBLE are shown as the server wrote them), and the
+//! connection id that `KILL QUERY` needs to cancel a statement from a second connection.
+
+mod auth;
+pub mod catalog;
+mod conn;
+mod errors;
+mod protocol;
+pub mod types;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use dbhive_core::pool::{Manage, Pool};
+use dbhive_core::{
+    ColumnInfo, Connection, ConnectionConfig, DatabaseInfo, DbError, DbResult, Driver, Engine,
+    EventSink, ForeignKeyInfo, IndexInfo, Notice, QueryOptions, QueryStream, SchemaInfo,
+    SchemaNode, Secret, ServerCancel, ServerInfo, Session, TableDescription, TableInfo, TableRef,
+    TextStyle, run_options, spawn_query,
+};
+
+use crate::net::Endpoint;
+use conn::{ConnectParams, RawConn};
+
+/// A session idle longer than this is pinged before its next query.
+const SESSION_CHECK_AFTER_IDLE: Duration = Duration::from_secs(5);
+
+pub struct MysqlDriver;
+
+#[async_trait]
+impl Driver for MysqlDriver {
+    fn engine(&self) -> Engine {
+        Engine::Mysql
+    }
+
+    async fn connect(
+        &self,
+        config: &ConnectionConfig,
+        secret: Option<Secret>,
+    ) -> DbResult<Arc<dyn Connection>> {
+        Ok(Arc::new(MysqlConnection::open(config, secret).await?))
+    }
+}
+
+/// Where and as whom to connect.
+struct Target {
+    endpoint: Endpoint,
+    user: String,
+    database: Option<String>,
+    password: Option<Secret>,
+    timeout: Duration,
+}
+
+impl Target {
+    fn params<'a>(&'a self, database: Option<&'a str>) -> ConnectParams<'a> {
+        ConnectParams {
+            endpoint: &self.endpoint,
+            user: &self.user,
+            database: database.or(self.database.as_deref()),
+            password: self.password.as_ref(),
+            timeout: self.timeout,
+        }
+    }
+}
+
+fn endpoint(config: &ConnectionConfig) -> Endpoint {
+    let host = config.host.clone().unwrap_or_else(|| "localhost".into());
+    Endpoint {
+        // A host starting with '/' is the server's socket file; so is the `socket` option.
+        socket: config
+            .option("socket")
+            .map(str::to_string)
+            .or_else(|| host.starts_with('/').then(|| host.clone())),
+        host,
+        port: config.port.unwrap_or(3306),
+        tls: config.tls,
+        root_cert: config.tls_root_cert.clone(),
+    }
+}
+
+struct MysqlManager {
+    target: Arc<Target>,
+}
+
+#[async_trait]
+impl Manage for MysqlManager {
+    type Conn = RawConn;
+
+    async fn create(&self) -> DbResult<RawConn> {
+        RawConn::connect(&self.target.params(None)).await
+    }
+
+    async fn check(&self, conn: &mut RawConn) -> DbResult<()> {
+        conn.ping().await
+    }
+
+    fn is_broken(&self, conn: &mut RawConn) -> bool {
+        !conn.check_idle() || conn.in_transaction
+    }
+}
+
+pub struct MysqlConnection {
+    config: ConnectionConfig,
+    target: Arc<Target>,
+    pool: Pool<MysqlManager>,
+}
+
+impl MysqlConnection {
+    pub async fn open(
+        config: &ConnectionConfig,
+        secret: Option<Secret>,
+    ) -> DbResult<MysqlConnection> {
+        let target = Arc::new(Target {
+            endpoint: endpoint(config),
+            user: config.user.clone().unwrap_or_else(|| "root".into()),
+            database: config.database.clone(),
+            password: secret,
+            timeout: config.connect_timeout(),
+        });
+        let first = RawConn::connect(&target.params(None)).await?;
+        let pool = Pool::new(
+            MysqlManager {
+                target: target.clone(),
+            },
+            config.pool_size,
+            Duration::from_secs(30),
+        );
+        pool.put_idle(first);
+        Ok(MysqlConnection {
+            config: config.clone(),
+            target,
+            pool,
+        })
+    }
+
+    fn default_schema(&self) -> Option<&str> {
+        self.config.database.as_deref()
+    }
+}
+
+#[async_trait]
+impl Connection for MysqlConnection {
+    fn config(&self) -> &ConnectionConfig {
+        &self.config
+    }
+
+    fn text_style(&self) -> &'static TextStyle {
+        &types::MYSQL_TEXT_STYLE
+    }
+
+    async fn ping(&self) -> DbResult<Duration> {
+        let mut c = self.pool.get().await?;
+        let started = Instant::now();
+        c.ping().await?;
+        Ok(started.elapsed())
+    }
+
+    async fn server_info(&self) -> DbResult<ServerInfo> {
+        let mut c = self.pool.get().await?;
+        let r = c
+            .text_query("SELECT VERSION(), @@version_comment, DATABASE(), CURRENT_USER()")
+            .await?;
+        let row = r
+            .rows
+            .first()
+            .ok_or_else(|| DbError::internal("VERSION() returned no row"))?;
+        let get = |i: usize| row.get(i).cloned().flatten();
+        let version = get(0).unwrap_or_default();
+        let comment = get(1).unwrap_or_default();
+        let name = if version.to_ascii_lowercase().contains("mariadb")
+            || comment.to_ascii_lowercase().contains("mariadb")
+        {
+            "MariaDB"
+        } else {
+            "MySQL"
+        };
+        Ok(ServerInfo {
+            engine: Engine::Mysql,
+            version: format!("{name} {version} ({comment})"),
+            database: get(2),
+            user: get(3),
+        })
+    }
+
+    async fn open_session(&self, database: Option<&str>) -> DbResult<Arc<dyn Session>> {
+        let database = database.map(str::to_string);
+        let raw = RawConn::connect(&self.target.params(database.as_deref())).await?;
+        Ok(Arc::new(MysqlSession {
+            target: self.target.clone(),
+            database,
+            pool: self.pool.clone(),
+            conn: tokio::sync::Mutex::new(Some(raw)),
+            running: Arc::new(Mutex::new(None)),
+            config: self.config.clone(),
+            lost: AtomicBool::new(false),
+        }))
+    }
+
+    async fn databases(&self) -> DbResult<Vec<DatabaseInfo>> {
+        let mut c = self.pool.get().await?;
+        catalog::databases(&mut c).await
+    }
+
+    async fn schemas(&self, _database: Option<&str>) -> DbResult<Vec<SchemaInfo>> {
+        // In MySQL a schema is a database.
+        const SYSTEM: [&str; 4] = ["information_schema", "mysql", "performance_schema", "sys"];
+        Ok(self
+            .databases()
+            .await?
+            .into_iter()
+            .map(|d| SchemaInfo {
+                is_system: SYSTEM.contains(&d.name.as_str()),
+                name: d.name,
+                owner: None,
+                comment: None,
+            })
+            .collect())
+    }
+
+    async fn tables(
+        &self,
+        database: Option<&str>,
+        schema: Option<&str>,
+    ) -> DbResult<Vec<TableInfo>> {
+        let schema = schema
+            .or(database)
+            .or(self.default_schema())
+            .ok_or_else(|| DbError::not_found("no database chosen: pass one, or connect to one"))?;
+        let mut c = self.pool.get().await?;
+        catalog::tables(&mut c, schema, None).await
+    }
+
+    async fn columns(&self, table: &TableRef) -> DbResult<Vec<ColumnInfo>> {
+        let schema = catalog::schema_of(table, self.default_schema())?;
+        let mut c = self.pool.get().await?;
+        let cols = catalog::columns(&mut c, schema, &table.name).await?;
+        if cols.is_empty() {
+            catalog::table(&mut c, schema, table).await?;
+        }
+        Ok(cols)
+    }
+
+    async fn indexes(&self, table: &TableRef) -> DbResult<Vec<IndexInfo>> {
+        let schema = catalog::schema_of(table, self.default_schema())?;
+        let mut c = self.pool.get().await?;
+        catalog::table(&mut c, schema, table).await?;
+        catalog::indexes(&mut c, schema, &table.name).await
+    }
+
+    async fn foreign_keys(&self, table: &TableRef) -> DbResult<Vec<ForeignKeyInfo>> {
+        let schema = catalog::schema_of(table, self.default_schema())?;
+        let mut c = self.pool.get().await?;
+        catalog::table(&mut c, schema, table).await?;
+        catalog::foreign_keys(&mut c, schema, &table.name, false).await
+    }
+
+    async fn describe_table(&self, table: &TableRef) -> DbResult<TableDescription> {
+        let schema = catalog::schema_of(table, self.default_schema())?;
+        let mut c = self.pool.get().await?;
+        catalog::describe(&mut c, schema, table).await
+    }
+
+    async fn ddl(&self, table: &TableRef) -> DbResult<String> {
+        let schema = catalog::schema_of(table, self.default_schema())?;
+        let mut c = self.pool.get().await?;
+        catalog::ddl(&mut c, schema, table).await
+    }
+
+    fn select_rows_sql(&self, table: &TableRef, limit: u64) -> String {
+        let name = match table.schema.as_deref().or(table.database.as_deref()) {
+            Some(schema) => format!("{}.{}", catalog::quote(schema), catalog::quote(&table.name)),
+            None => catalog::quote(&table.name),
+        };
+        format!("SELECT * FROM {name} LIMIT {limit}")
+    }
+
+    async fn list_children(&self, path: &[String]) -> DbResult<Vec<SchemaNode>> {
+        let mut c = self.pool.get().await?;
+        catalog::list_children(&mut c, path).await
+    }
+
+    async fn close(&self) {
+        self.pool.close();
+    }
+}
+
+/// One server session for an editor tab.
+pub struct MysqlSession {
+    target: Arc<Target>,
+    database: Option<String>,
+    /// Where KILL QUERY is sent from.
+    pool: Pool<MysqlManager>,
+    config: ConnectionConfig,
+    conn: tokio::sync::Mutex<Option<RawConn>>,
+    /// The connection id of the statement running now, if any.
+    running: Arc<Mutex<Option<u32>>>,
+    lost: AtomicBool,
+}
+
+struct RunningGuard<'a>(&'a Mutex<Option<u32>>);
+
+impl Drop for RunningGuard<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut k) = self.0.lock() {
+            *k = None;
+        }
+    }
+}
+
+impl MysqlSession {
+    async fn ready<'a>(
+        &self,
+        slot: &'a mut Option<RawConn>,
+        sink: Option<&mut EventSink>,
+    ) -> DbResult<&'a mut RawConn> {
+        let healthy = match slot.as_mut() {
+            Some(c) => {
+                c.check_idle()
+                    && (c.last_used.elapsed() < SESSION_CHECK_AFTER_IDLE || c.ping().await.is_ok())
+            }
+            None => false,
+        };
+        if !healthy {
+            if slot.is_some() {
+                self.lost.store(true, Ordering::SeqCst);
+            }
+            *slot = None;
+            *slot = Some(RawConn::connect(&self.target.params(self.database.as_deref())).await?);
+            if self.lost.swap(false, Ordering::SeqCst) {
+                if let Some(sink) = sink {
+                    let mut n = Notice::new(
+                        "WARNING",
+                        "the connection to the server was lost; DB-Hive reconnected before running this query",
+                    );
+                    n.detail = Some(
+                        "Session state was reset: user variables, session settings, temporary tables and any open transaction."
+                            .into(),
+                    );
+                    sink.notice(n).await;
+                }
+            }
+        }
+        slot.as_mut()
+            .ok_or_else(|| DbError::internal("session connection missing after connect"))
+    }
+
+    async fn run(&self, sql: &str, sink: &mut EventSink) -> DbResult<()> {
+        let mut slot = self.conn.lock().await;
+        let conn = self.ready(&mut slot, Some(sink)).await?;
+        if let Ok(mut k) = self.running.lock() {
+            *k = Some(conn.connection_id);
+        }
+        let _running = RunningGuard(&self.running);
+        let result = conn.query(sql, sink).await;
+        if !conn.is_usable() {
+            *slot = None;
+            self.lost.store(true, Ordering::SeqCst);
+        }
+        result
+    }
+
+    /// The server's id for the session's current connection.
+    pub async fn connection_id(&self) -> Option<u32> {
+        self.conn.lock().await.as_ref().map(|c| c.connection_id)
+    }
+}
+
+#[async_trait]
+impl Session for MysqlSession {
+    fn execute(self: Arc<Self>, sql: String, options: QueryOptions) -> QueryStream {
+        let canceller = Arc::new(MysqlCancel {
+            running: self.running.clone(),
+            pool: self.pool.clone(),
+        });
+        let run = run_options(&options, &self.config);
+        spawn_query(run, canceller, move |mut sink| async move {
+            let result = self.run(&sql, &mut sink).await;
+            (Some(sink), result)
+        })
+    }
+
+    async fn ping(&self) -> DbResult<Duration> {
+        let mut slot = self.conn.lock().await;
+        let conn = self.ready(&mut slot, None).await?;
+        let started = Instant::now();
+        conn.ping().await?;
+        Ok(started.elapsed())
+    }
+
+    async fn close(&self) {
+        if let Some(conn) = self.conn.lock().await.take() {
+            conn.terminate().await;
+        }
+    }
+}
+
+/// `KILL QUERY <id>` from a pooled connection: stops the statement, keeps the session.
+struct MysqlCancel {
+    running: Arc<Mutex<Option<u32>>>,
+    pool: Pool<MysqlManager>,
+}
+
+#[async_trait]
+impl ServerCancel for MysqlCancel {
+    async fn cancel(&self) -> DbResult<()> {
+        let id = self.running.lock().ok().and_then(|k| *k);
+        let Some(id) = id else {
+            return Ok(());
+        };
+        let mut c = self.pool.get().await?;
+        match c.text_query(&format!("KILL QUERY {id}")).await {
+            // 1094: the connection is already gone.
+            Err(e) if e.code.as_deref() == Some("1094") => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+}
