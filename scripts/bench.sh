@@ -9,15 +9,17 @@ set -euo pipefail
 runs=${1:-7}
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
-for tool in hyperfine /usr/bin/time psql sqlite3; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install -y hyperfine time postgresql-client sqlite3)" >&2; exit 1; }
+for tool in hyperfine /usr/bin/time psql sqlite3 mariadb; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install -y hyperfine time postgresql-client sqlite3 mariadb-client)" >&2; exit 1; }
 done
 
 cargo build --release --locked -p dbhive-cli >&2
 bin=$here/target/release/dbhive
 work=$(mktemp -d)
-trap 'scripts/pg-server.sh stop >/dev/null || true; rm -rf "$work"' EXIT
-while IFS='=' read -r key value; do export "$key=$value"; done < <(scripts/pg-server.sh start)
+trap 'scripts/pg-server.sh stop >/dev/null || true; scripts/mariadb-server.sh stop >/dev/null || true; rm -rf "$work"' EXIT
+scripts/pg-server.sh start > "$work/pg.env"
+scripts/mariadb-server.sh start > "$work/mariadb.env"
+while IFS='=' read -r key value; do export "$key=$value"; done < <(cat "$work/pg.env" "$work/mariadb.env")
 url=$DBHIVE_TEST_PG_URL
 export PGPASSWORD=dbhive-test-pw PGHOST=127.0.0.1 PGPORT=$DBHIVE_TEST_PG_PORT PGUSER=dbhive PGDATABASE=postgres
 
@@ -25,6 +27,20 @@ query="SELECT * FROM bench_1m"
 "$bin" query --url "$url" --format null -f tests/fixtures/bench_1m.sql >&2
 # VACUUM cannot share a script (an implicit transaction) with other statements.
 "$bin" query --url "$url" --format null "VACUUM ANALYZE bench_1m" >&2
+
+my_url=$DBHIVE_TEST_MYSQL_URL
+# The mariadb client reads the password from its environment, as psql does.
+mariadb_cmd="mariadb --no-defaults --protocol=tcp -h127.0.0.1 -P$DBHIVE_TEST_MYSQL_PORT -udbhive dbhive_test"
+export MYSQL_PWD=dbhive-test-pw
+"$bin" query --url "$my_url" --format null "
+  DROP TABLE IF EXISTS bench_1m;
+  CREATE TABLE bench_1m ENGINE=InnoDB AS
+  SELECT seq AS id, CAST(seq % 1000 AS SIGNED INT) AS small, seq * 7919 AS big, CONCAT('name-', seq) AS label,
+         ROUND(seq / 7.0, 4) AS amount, seq / 3e0 AS ratio, seq % 2 = 0 AS flag,
+         FROM_UNIXTIME(1704067200 + seq) AS at, DATE('2024-01-01') + INTERVAL (seq % 3650) DAY AS day,
+         MD5(seq) AS hash
+    FROM seq_1_to_1000000;
+  ANALYZE TABLE bench_1m;" >&2
 
 sqlite_db=$work/bench.db
 "$bin" query --url "$sqlite_db" --format null "
@@ -45,7 +61,10 @@ compare() {
     python3 - "$work/$name.json" <<'PY'
 import json, sys, statistics
 r = json.load(open(sys.argv[1]))["results"]
-print(" ".join(str(statistics.median(x["times"])) for x in r))
+# Median wall time of each, then the mean CPU time (user + system) of each: the clients
+# share two cores with the server, so CPU time is the steadier view of the client's cost.
+print(" ".join(str(statistics.median(x["times"])) for x in r),
+      " ".join(str(x["user"] + x["system"]) for x in r))
 PY
 }
 
@@ -65,23 +84,29 @@ first_row_ms() {
 pg_null=$(compare pg_null "$bin query --url $url --format null '$query'" "psql -X -At -c '$query' -o /dev/null")
 pg_csv=$(compare pg_csv "sh -c \"$bin query --url $url --format csv '$query' > /dev/null\"" \
     "sh -c \"psql -X -c 'COPY ($query) TO STDOUT (FORMAT csv, HEADER)' > /dev/null\"")
+my_null=$(compare my_null "$bin query --url $my_url --format null '$query'" "sh -c \"$mariadb_cmd --batch --quick -e '$query' > /dev/null\"")
+my_csv=$(compare my_csv "sh -c \"$bin query --url $my_url --format csv '$query' > /dev/null\"" \
+    "sh -c \"$mariadb_cmd --batch --raw --quick -e '$query' > /dev/null\"")
 lite_null=$(compare lite_null "$bin query --url $sqlite_db --format null '$query'" "sqlite3 $sqlite_db '$query' -cmd '.output /dev/null'")
 lite_csv=$(compare lite_csv "sh -c \"$bin query --url $sqlite_db --format csv '$query' > /dev/null\"" \
     "sh -c \"sqlite3 -csv -header $sqlite_db '$query' > /dev/null\"")
 
 rss_ours_pg=$(peak_rss_mb "$bin query --url $url --format null '$query'")
 rss_psql=$(peak_rss_mb "psql -X -At -c '$query' -o /dev/null")
+rss_ours_my=$(peak_rss_mb "$bin query --url $my_url --format null '$query'")
+rss_mariadb=$(peak_rss_mb "$mariadb_cmd --batch --quick -e '$query' > /dev/null")
 rss_ours_lite=$(peak_rss_mb "$bin query --url $sqlite_db --format null '$query'")
 rss_sqlite3=$(peak_rss_mb "sqlite3 $sqlite_db '$query' > /dev/null")
 ttfr_pg=$(first_row_ms "$url")
+ttfr_my=$(first_row_ms "$my_url")
 ttfr_lite=$(first_row_ms "$sqlite_db")
 
-row() { # name ours theirs peer
+row() { # name ours theirs ours_cpu theirs_cpu peer
     python3 - "$@" <<'PY'
 import sys
-name, ours, theirs, peer = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+name, ours, theirs, ours_cpu, theirs_cpu, peer = sys.argv[1], *map(float, sys.argv[2:6]), sys.argv[6]
 rate = lambda s: 1_000_000 / s
-print(f"| {name} | {ours:.3f} s ({rate(ours)/1e6:.2f} M rows/s) | {theirs:.3f} s ({rate(theirs)/1e6:.2f} M rows/s) | {peer} | {theirs/ours*100:.0f}% |")
+print(f"| {name} | {ours:.3f} s ({rate(ours)/1e6:.2f} M rows/s) | {theirs:.3f} s ({rate(theirs)/1e6:.2f} M rows/s) | {peer} | {theirs/ours*100:.0f}% | {ours_cpu:.2f} s / {theirs_cpu:.2f} s |")
 PY
 }
 
@@ -89,22 +114,27 @@ cat <<MD
 ### $(date -u +%Y-%m-%d) — $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB
 
 Data: 1,000,000 rows x 10 columns (int8, int4, int8, text, numeric, float8, bool,
-timestamptz, date, text). PostgreSQL $(psql -XAtc 'SHOW server_version') on 127.0.0.1 (TLS, as both clients
-negotiate by default), SQLite $(sqlite3 --version | cut -d' ' -f1) CLI vs DB-Hive's bundled SQLite. Median of $runs runs
+timestamptz, date, text; in MariaDB bigint, int, bigint, varchar, decimal, double, int,
+datetime, date, varchar). PostgreSQL $(psql -XAtc 'SHOW server_version') and MariaDB $($mariadb_cmd -BNe 'SELECT VERSION()')
+on 127.0.0.1 (TLS, as every client negotiates by default), SQLite $(sqlite3 --version | cut -d' ' -f1) CLI vs DB-Hive's bundled SQLite. Median of $runs runs
 (hyperfine, 1 warm-up, commands alternated in the same run).
 
-| case | dbhive | peer | peer command | dbhive rate vs peer |
-|---|---|---|---|---|
+| case | dbhive | peer | peer command | dbhive rate vs peer | client CPU, dbhive / peer |
+|---|---|---|---|---|---|
 $(row "PostgreSQL, fetch and discard" $pg_null "psql -At -o /dev/null")
 $(row "PostgreSQL, CSV to /dev/null" $pg_csv "psql -c 'COPY (...) TO STDOUT (FORMAT csv, HEADER)'")
+$(row "MariaDB, fetch and discard" $my_null "mariadb --batch --quick > /dev/null")
+$(row "MariaDB, CSV to /dev/null" $my_csv "mariadb --batch --raw --quick (TSV)")
 $(row "SQLite, fetch and discard" $lite_null "sqlite3 file 'SELECT ...' > /dev/null")
 $(row "SQLite, CSV to /dev/null" $lite_csv "sqlite3 -csv -header")
 
 | | dbhive | peer |
 |---|---|---|
 | peak RSS, PostgreSQL 1M rows (median of 3) | $rss_ours_pg MB | psql: $rss_psql MB |
+| peak RSS, MariaDB 1M rows (median of 3) | $rss_ours_my MB | mariadb --quick: $rss_mariadb MB |
 | peak RSS, SQLite 1M rows (median of 3) | $rss_ours_lite MB | sqlite3: $rss_sqlite3 MB |
 | time to first row, PostgreSQL (median of $runs) | $ttfr_pg ms | — |
+| time to first row, MariaDB (median of $runs) | $ttfr_my ms | — |
 | time to first row, SQLite (median of $runs) | $ttfr_lite ms | — |
 
 Commands: \`$bin query --url URL --format null|csv 'SELECT * FROM bench_1m'\`; time to

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # End-to-end tests of the real DB-Hive window: builds the UI and the app, then drives it
 # through tauri-driver and WebKitWebDriver under Xvfb, with a real Secret Service
-# (gnome-keyring in a private D-Bus session) and the test PostgreSQL (DBHIVE_TEST_PG_URL,
-# started by scripts/test.sh). Screenshots land in the folder printed at the start.
+# (gnome-keyring in a private D-Bus session) and the test PostgreSQL and MariaDB
+# (DBHIVE_TEST_PG_URL, DBHIVE_TEST_MYSQL_URL, started by scripts/test.sh). Screenshots land in the folder printed at the start.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
-[ -n "${DBHIVE_TEST_PG_URL:-}" ] || {
-    echo "e2e: DBHIVE_TEST_PG_URL is not set: run scripts/test.sh, or start scripts/pg-server.sh and export its output" >&2
-    exit 1
-}
-for tool in xvfb-run dbus-run-session gnome-keyring-daemon WebKitWebDriver secret-tool psql; do
+for var in DBHIVE_TEST_PG_URL DBHIVE_TEST_MYSQL_URL; do
+    [ -n "${!var:-}" ] || {
+        echo "e2e: $var is not set: run scripts/test.sh, or start scripts/pg-server.sh and scripts/mariadb-server.sh and export their output" >&2
+        exit 1
+    }
+done
+for tool in xvfb-run dbus-run-session gnome-keyring-daemon WebKitWebDriver secret-tool psql mariadb; do
     command -v "$tool" >/dev/null || { echo "e2e: $tool is missing (scripts/setup.sh app installs it)" >&2; exit 1; }
 done
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.1.0

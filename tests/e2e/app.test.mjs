@@ -21,6 +21,7 @@ import {
   waitVisible,
 } from "./harness.mjs";
 import { pg, psql, restartServer } from "./pg.mjs";
+import { my, mariadb } from "./mariadb.mjs";
 
 let d;
 const timings = {};
@@ -388,4 +389,72 @@ test("the shortcuts, palette and cell viewer open from the keyboard", async () =
   await setTheme("light");
   const editorNow = await editorText(d);
   assert.match(editorNow, /long_text/);
+});
+
+test("a MariaDB connection: dialog, tree down to columns, values, and Cancel by KILL QUERY", async () => {
+  mariadb(`DROP TABLE IF EXISTS e2e_people;
+           CREATE TABLE e2e_people (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL, nickname VARCHAR(20),
+                                    born DATE, score DECIMAL(6,2), flags BIT(4));
+           INSERT INTO e2e_people VALUES (1, 'Ada', NULL, '1815-12-10', 99.50, b'1010'),
+                                         (2, 'Grace', '', '1906-12-09', NULL, b'0001');`);
+  // Fold the PostgreSQL connection (20,000 tables open) so the new one shows below it.
+  await (await css(`[data-testid="conn-${timings.pgConnectionId}"]`)).click();
+  await (await css('[data-testid="new-connection"]')).click();
+  const dialog = await waitVisible(d, '[data-testid="connection-dialog"]');
+  await (await dialog.findElement(By.css('[data-testid="engine-mysql"]'))).click();
+  const field = async (id, value) => {
+    const el = await dialog.findElement(By.css(`[data-testid="${id}"]`));
+    await el.clear();
+    await el.sendKeys(value);
+  };
+  await field("field-name", "Test MariaDB");
+  await field("field-host", my.host);
+  await field("field-port", my.port);
+  await field("field-user", my.user);
+  await field("field-password", my.password);
+  await field("field-database", my.database);
+  await (await dialog.findElement(By.css('[data-testid="test-connection"]'))).click();
+  const result = await eventually(async () => {
+    const r = await dialog.findElements(By.css('[data-testid="test-result"]'));
+    return r.length > 0 ? r[0].getText() : null;
+  }, "the test result");
+  assert.match(result, /^Connected: MariaDB 1\d/);
+  await (await dialog.findElement(By.css('[data-testid="save-and-connect"]'))).click();
+  const conn = await eventually(async () => {
+    for (const el of await all('[data-testid^="conn-"][data-name]')) {
+      if ((await el.getAttribute("data-name")) === "Test MariaDB") return el;
+    }
+    return null;
+  }, "the new connection in the tree");
+  const id = (await conn.getAttribute("data-testid")).replace("conn-", "");
+  await eventually(async () => (await (await css(`[data-testid="conn-state-${id}"]`)).getAttribute("data-state")) === "connected", "connected");
+
+  await (await css(`[data-testid="conn-${id}"]`)).click();
+  await (await nodeAt(id, [my.database])).click();
+  await (await nodeAt(id, [my.database, "tables"])).click();
+  await (await (await nodeAt(id, [my.database, "tables", "e2e_people"])).findElement(By.css('[data-testid="twisty"]'))).click();
+  const name = await nodeAt(id, [my.database, "tables", "e2e_people", "name"]);
+  assert.match(await name.getAttribute("title"), /varchar\(20\) NOT NULL/);
+  await screenshot(d, "mariadb-tree-columns");
+
+  await doubleClick(d, await nodeAt(id, [my.database, "tables", "e2e_people"]));
+  await eventually(async () => (await gridRows(d)).filter((r) => r[0] !== "…").length === 2, "two people");
+  const rows = await gridRows(d);
+  assert.deepEqual(rows[0], ["1", "Ada", "NULL", "1815-12-10", "99.50", "\\x0a"]);
+  assert.deepEqual(rows[1], ["2", "Grace", "", "1906-12-09", "NULL", "\\x01"]);
+  await screenshot(d, "mariadb-values");
+
+  const sleeping = "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' AND INFO LIKE '%e2e-cancel */'";
+  await runEditor("SELECT SLEEP(30) /* e2e-cancel */");
+  const cancel = await waitVisible(d, ".querytab:not([hidden]) [data-testid=cancel]");
+  await eventually(() => mariadb(sleeping) === "1", "the sleep on the server");
+  const t0 = Date.now();
+  await cancel.click();
+  assert.equal(await waitDone(), "Cancelled");
+  assert.ok(Date.now() - t0 < 2000, `cancel took ${Date.now() - t0} ms`);
+  assert.equal(mariadb(sleeping), "0");
+  await runEditor("SELECT 'after cancel' AS still_here, @@version_comment LIKE '%mariadb%' AS is_maria");
+  assert.equal(await waitDone(), "Done");
+  await eventually(async () => (await gridRows(d))[0]?.[0] === "after cancel", "the next query");
+  await screenshot(d, "mariadb-after-cancel");
 });

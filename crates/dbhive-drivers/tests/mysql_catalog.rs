@@ -513,6 +513,11 @@ async fn the_tree_and_describe_handle_awkward_names() {
     let parsed = TableRef::parse(r#""Awk `ward`.db ü"."v: selected""#).expect("parse");
     let d = conn.describe_table(&parsed).await.expect("view");
     assert_eq!(d.table.kind, TableKind::View);
+    let ddl = conn.ddl(&parsed).await.expect("view ddl");
+    assert!(
+        ddl.contains(" VIEW `Awk ``ward``.db ü`.`v: selected` AS select "),
+        "{ddl}"
+    );
 
     // Another database than the connection's, by name.
     let tables = conn

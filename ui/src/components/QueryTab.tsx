@@ -251,18 +251,9 @@ export function QueryTab(props: {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [tab.id, execute, cancel]);
 
-  useEffect(() => {
-    if (tab.runOnOpen) {
-      const t = setTimeout(() => {
-        execute(true);
-      }, 0);
-      return () => {
-        clearTimeout(t);
-      };
-    }
-    return undefined;
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
+  // "Open data" runs its query once the editor exists: CodeMirror loads lazily with the
+  // first tab, so a run scheduled at mount could find no editor and be lost.
+  const runOnReady = useRef(tab.runOnOpen);
 
   // The elapsed time ticks while a query runs.
   const [now, setNow] = useState(() => Date.now());
@@ -341,6 +332,12 @@ export function QueryTab(props: {
           initial={tab.sql}
           onReady={(view) => {
             editor.current = view;
+            if (runOnReady.current) {
+              runOnReady.current = false;
+              setTimeout(() => {
+                execute(true);
+              }, 0);
+            }
           }}
           schema={schema}
           errorMark={errorMark}
