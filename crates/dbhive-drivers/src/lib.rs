@@ -11,6 +11,8 @@ pub mod mysql;
 mod net;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod running;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 

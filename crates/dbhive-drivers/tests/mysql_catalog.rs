@@ -466,7 +466,9 @@ async fn the_tree_and_describe_handle_awkward_names() {
     let index = |n: &str| d.indexes.iter().find(|i| i.name == n).expect(n);
     assert_eq!(
         index("idx prefix").definition.as_deref(),
-        Some("CREATE INDEX `idx prefix` ON `Awk ``ward``.db ü`.`child.table` (note(10), a DESC)")
+        Some(
+            "CREATE INDEX `idx prefix` ON `Awk ``ward``.db ü`.`child.table` (`note`(10), `a` DESC)"
+        )
     );
     assert_eq!(index("ft_body").method.as_deref(), Some("FULLTEXT"));
     assert_eq!(index("sp_shape").method.as_deref(), Some("SPATIAL"));

@@ -214,33 +214,45 @@ pub async fn indexes(conn: &mut RawConn, schema: &str, table: &str) -> DbResult<
         )
         .await?;
     let mut out: Vec<IndexInfo> = Vec::new();
+    // The same parts quoted for the DDL, where a bare `order` or `123` would not parse.
+    let mut in_ddl: Vec<Vec<String>> = Vec::new();
     for row in rows(&r) {
         let name = row.text(0);
-        let mut column = row
-            .owned(2)
-            .map(|c| quote_plain(&c))
-            .unwrap_or_else(|| "<expression>".into());
+        let mut suffix = String::new();
         // A spatial key reports an internal SUB_PART that no one wrote.
         if let Some(len) = row.i64(3).filter(|_| row.opt(4) != Some("SPATIAL")) {
-            column.push_str(&format!("({len})"));
+            suffix.push_str(&format!("({len})"));
         }
         if row.opt(5) == Some("D") {
-            column.push_str(" DESC");
+            suffix.push_str(" DESC");
         }
-        match out.last_mut() {
-            Some(last) if last.name == name => last.columns.push(column),
-            _ => out.push(IndexInfo {
-                is_primary: name == "PRIMARY",
-                is_unique: row.opt(1) == Some("0"),
-                method: row.owned(4),
-                predicate: None,
-                definition: None,
-                columns: vec![column],
-                name,
-            }),
+        let (shown, quoted) = match row.owned(2) {
+            Some(c) => (
+                format!("{}{suffix}", quote_plain(&c)),
+                format!("{}{suffix}", quote(&c)),
+            ),
+            None => ("<expression>".to_string(), "<expression>".to_string()),
+        };
+        match (out.last_mut(), in_ddl.last_mut()) {
+            (Some(last), Some(parts)) if last.name == name => {
+                last.columns.push(shown);
+                parts.push(quoted);
+            }
+            _ => {
+                in_ddl.push(vec![quoted]);
+                out.push(IndexInfo {
+                    is_primary: name == "PRIMARY",
+                    is_unique: row.opt(1) == Some("0"),
+                    method: row.owned(4),
+                    predicate: None,
+                    definition: None,
+                    columns: vec![shown],
+                    name,
+                });
+            }
         }
     }
-    for index in &mut out {
+    for (index, parts) in out.iter_mut().zip(&in_ddl) {
         let kind = match index.method.as_deref() {
             Some("FULLTEXT") => "FULLTEXT ",
             Some("SPATIAL") => "SPATIAL ",
@@ -252,7 +264,7 @@ pub async fn indexes(conn: &mut RawConn, schema: &str, table: &str) -> DbResult<
                 "ALTER TABLE {}.{} ADD PRIMARY KEY ({})",
                 quote(schema),
                 quote(table),
-                index.columns.join(", ")
+                parts.join(", ")
             )
         } else {
             format!(
@@ -260,14 +272,15 @@ pub async fn indexes(conn: &mut RawConn, schema: &str, table: &str) -> DbResult<
                 quote(&index.name),
                 quote(schema),
                 quote(table),
-                index.columns.join(", ")
+                parts.join(", ")
             )
         });
     }
     Ok(out)
 }
 
-/// Column names in index listings stay bare unless they need quoting.
+/// Column names in index listings (for reading; the definitions quote every name) stay
+/// bare unless they hold characters that would make the list ambiguous.
 fn quote_plain(name: &str) -> String {
     if name
         .chars()

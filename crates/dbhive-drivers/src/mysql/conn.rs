@@ -52,6 +52,9 @@ pub struct RawConn {
     pub last_used: Instant,
 }
 
+/// The largest payload the client accepts, as it tells the server in the handshake.
+const MAX_PAYLOAD: usize = 1 << 30;
+
 fn protocol_error(what: &str) -> DbError {
     DbError::connection(format!("protocol error: {what}"))
 }
@@ -134,9 +137,21 @@ impl RawConn {
             conn.stream = net::upgrade(p.endpoint, plain).await?;
         }
 
+        let verified = tls && matches!(p.endpoint.tls, TlsMode::VerifyCa | TlsMode::VerifyFull);
+        let transport = if p.endpoint.socket.is_some() || verified {
+            Transport::Trusted
+        } else if tls {
+            Transport::Encrypted
+        } else {
+            Transport::Plain
+        };
         let password = p.password.map(Secret::expose).unwrap_or("");
+        // A default plugin DB-Hive does not speak (sha256_password, ed25519...) still gets
+        // a native answer: the server then switches to the account's own plugin.
         let (plugin, scramble_response) =
-            scramble_for(&hs.auth_plugin, password, &hs.scramble, tls)?;
+            scramble_for(&hs.auth_plugin, password, &hs.scramble, transport).or_else(|_| {
+                scramble_for("mysql_native_password", password, &hs.scramble, transport)
+            })?;
         let mut response = head;
         response.extend_from_slice(p.user.as_bytes());
         response.push(0);
@@ -149,7 +164,7 @@ impl RawConn {
         response.extend_from_slice(plugin.as_bytes());
         response.push(0);
         conn.send_packet(&response).await?;
-        conn.authenticate(p, password, tls).await?;
+        conn.authenticate(p, password, transport).await?;
         conn.busy = false;
         Ok(conn)
     }
@@ -159,7 +174,7 @@ impl RawConn {
         &mut self,
         p: &ConnectParams<'_>,
         password: &str,
-        tls: bool,
+        transport: Transport,
     ) -> DbResult<()> {
         loop {
             let payload = self.read_payload().await?;
@@ -182,13 +197,13 @@ impl RawConn {
                     let plugin = String::from_utf8_lossy(r.cstr()).into_owned();
                     let data = r.rest();
                     let scramble = data.strip_suffix(&[0]).unwrap_or(data);
-                    let (_, answer) = scramble_for(&plugin, password, scramble, tls)?;
+                    let (_, answer) = scramble_for(&plugin, password, scramble, transport)?;
                     self.send_packet(&answer).await?;
                 }
                 Some(0x01) => match payload.get(1).copied() {
                     // caching_sha2_password: 3 = the cached fast path worked, 4 = full auth.
                     Some(3) => {}
-                    Some(4) if tls => {
+                    Some(4) if transport != Transport::Plain => {
                         let mut clear = password.as_bytes().to_vec();
                         clear.push(0);
                         self.send_packet(&clear).await?;
@@ -197,7 +212,7 @@ impl RawConn {
                         return Err(DbError::new(
                             ErrorKind::Auth,
                             "the server wants the password sent in full (caching_sha2_password without a cached entry), \
-                             which DB-Hive only does over TLS: set the TLS mode to require",
+                             which DB-Hive only does over TLS or a Unix socket: set the TLS mode to require",
                         ));
                     }
                     _ => return Err(protocol_error("unexpected authentication data")),
@@ -215,6 +230,10 @@ impl RawConn {
     /// waiting on an idle connection means the server dropped it.
     pub fn check_idle(&mut self) -> bool {
         if !self.is_usable() {
+            return false;
+        }
+        if self.rbuf.has_data() {
+            self.broken = true;
             return false;
         }
         // An idle connection is sent nothing but a goodbye (an error packet, then EOF).
@@ -277,7 +296,7 @@ impl RawConn {
     async fn read_packet(&mut self, mut sink: Option<&mut EventSink>) -> DbResult<Packet> {
         loop {
             if let Some(frame) = self.rbuf.next_frame() {
-                self.seq = frame.seq.wrapping_add(1);
+                self.expect_seq(frame.seq)?;
                 if frame.len() < MAX_PACKET {
                     return Ok(Packet::Frame(frame));
                 }
@@ -291,7 +310,11 @@ impl RawConn {
                         }
                         self.fill(None).await?;
                     };
-                    self.seq = next.seq.wrapping_add(1);
+                    self.expect_seq(next.seq)?;
+                    if big.len() + next.len() > MAX_PAYLOAD {
+                        self.broken = true;
+                        return Err(protocol_error("a packet larger than 1 GB"));
+                    }
                     big.extend_from_slice(self.rbuf.body(&next));
                     self.rbuf.consume(&next);
                     if next.len() < MAX_PACKET {
@@ -301,6 +324,19 @@ impl RawConn {
             }
             self.fill(sink.as_deref_mut()).await?;
         }
+    }
+
+    /// Packets are numbered; a gap means the conversation is lost.
+    fn expect_seq(&mut self, seq: u8) -> DbResult<()> {
+        if seq != self.seq {
+            self.broken = true;
+            return Err(protocol_error(&format!(
+                "packet {seq} arrived where {} was expected",
+                self.seq
+            )));
+        }
+        self.seq = seq.wrapping_add(1);
+        Ok(())
     }
 
     fn payload<'a>(&'a self, p: &'a Packet) -> &'a [u8] {
@@ -331,7 +367,7 @@ impl RawConn {
 
     /// Reads column definitions (and the EOF after them, on old servers).
     async fn read_columns(&mut self, count: usize) -> DbResult<Vec<ColumnDef>> {
-        let mut columns = Vec::with_capacity(count);
+        let mut columns = Vec::with_capacity(count.min(1024));
         for _ in 0..count {
             let p = self.read_packet(None).await?;
             let c = parse_column(self.payload(&p));
@@ -399,10 +435,7 @@ impl RawConn {
                     self.send_packet(&[]).await?;
                 }
                 Some(_) => {
-                    let count = {
-                        let mut r = Reader::new(self.payload(&first));
-                        r.lenenc()?.unwrap_or(0) as usize
-                    };
+                    let count = column_count(self.payload(&first))?;
                     self.release(first);
                     let defs = self.read_columns(count).await?;
                     let decoders: Vec<Decoder> = defs.iter().map(types::decoder).collect();
@@ -539,8 +572,13 @@ impl RawConn {
                     self.finish(0);
                     return Err(to_error(&parse_err(&payload)?, Some(sql)));
                 }
+                Some(0xfb) => {
+                    // LOAD DATA LOCAL INFILE from a SHOW or a catalog query: never.
+                    self.broken = true;
+                    return Err(protocol_error("the server asked for a local file"));
+                }
                 _ => {
-                    let count = Reader::new(&payload).lenenc()?.unwrap_or(0) as usize;
+                    let count = column_count(&payload)?;
                     self.read_columns(count).await?;
                     loop {
                         let row = self.read_payload().await?;
@@ -561,7 +599,7 @@ impl RawConn {
                             return Err(to_error(&parse_err(&row)?, Some(sql)));
                         }
                         let mut r = Reader::new(&row);
-                        let mut values = Vec::with_capacity(count);
+                        let mut values = Vec::with_capacity(count.min(1024));
                         for _ in 0..count {
                             values.push(
                                 r.lenenc_bytes()?
@@ -626,6 +664,11 @@ impl RawConn {
         }
         self.send_command(0x17, &exec).await?;
         let result = self.read_binary_result(sql).await;
+        if matches!(&result, Err(e) if e.code.is_none()) {
+            // Not the server's error but a broken read: what is left of the result would
+            // be read as the answer to the next query.
+            self.broken = true;
+        }
         self.close_statement(stmt).await?;
         result
     }
@@ -651,7 +694,11 @@ impl RawConn {
             }
             _ => {}
         }
-        let count = Reader::new(&payload).lenenc()?.unwrap_or(0) as usize;
+        if payload.first() == Some(&0xfb) {
+            self.broken = true;
+            return Err(protocol_error("the server asked for a local file"));
+        }
+        let count = column_count(&payload)?;
         let defs = self.read_columns(count).await?;
         loop {
             let row = self.read_payload().await?;
@@ -664,8 +711,9 @@ impl RawConn {
                     };
                     self.finish(status);
                     if status & SERVER_MORE_RESULTS_EXISTS != 0 {
-                        // Catalog statements return one result; drain anything else.
-                        let _ = self.read_payload().await;
+                        // Catalog statements return one result; a connection with more
+                        // waiting is not handed out again.
+                        self.broken = true;
                     }
                     return Ok(out);
                 }
@@ -791,41 +839,11 @@ fn binary_row(row: &[u8], defs: &[ColumnDef]) -> DbResult<Vec<Option<String>>> {
             .to_string(),
             7 | 10 | 12 | 14 | 17 | 18 => {
                 let n = r.u8()? as usize;
-                let b = r.bytes(n)?;
-                let num = |i: usize, w: usize| -> u32 {
-                    b.get(i..i + w)
-                        .map(|s| s.iter().rev().fold(0u32, |a, x| (a << 8) | *x as u32))
-                        .unwrap_or(0)
-                };
-                match n {
-                    0 => "0000-00-00 00:00:00".to_string(),
-                    4 => format!("{:04}-{:02}-{:02}", num(0, 2), num(2, 1), num(3, 1)),
-                    _ => format!(
-                        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-                        num(0, 2),
-                        num(2, 1),
-                        num(3, 1),
-                        num(4, 1),
-                        num(5, 1),
-                        num(6, 1)
-                    ),
-                }
+                binary_datetime(r.bytes(n)?, d.column_type == 10 || d.column_type == 14)
             }
             11 | 19 => {
                 let n = r.u8()? as usize;
-                let b = r.bytes(n)?;
-                if n >= 8 {
-                    let days = u32::from_le_bytes([b[1], b[2], b[3], b[4]]);
-                    let sign = if b[0] == 1 { "-" } else { "" };
-                    format!(
-                        "{sign}{:02}:{:02}:{:02}",
-                        days * 24 + b[5] as u32,
-                        b[6],
-                        b[7]
-                    )
-                } else {
-                    "00:00:00".to_string()
-                }
+                binary_time(r.bytes(n)?)
             }
             _ => String::from_utf8_lossy(r.lenenc_bytes()?.unwrap_or_default()).into_owned(),
         };
@@ -834,12 +852,71 @@ fn binary_row(row: &[u8], defs: &[ColumnDef]) -> DbResult<Vec<Option<String>>> {
     Ok(out)
 }
 
+/// A little-endian unsigned number of `w` bytes at `i`; 0 past the end.
+fn le_at(b: &[u8], i: usize, w: usize) -> u64 {
+    b.get(i..i + w)
+        .map(|s| s.iter().rev().fold(0u64, |a, x| (a << 8) | *x as u64))
+        .unwrap_or(0)
+}
+
+/// A binary-protocol DATE / DATETIME / TIMESTAMP as the text protocol writes it. Trailing
+/// zero parts are left out on the wire: 0, 4, 7 or 11 bytes.
+fn binary_datetime(b: &[u8], date_only: bool) -> String {
+    let date = format!(
+        "{:04}-{:02}-{:02}",
+        le_at(b, 0, 2),
+        le_at(b, 2, 1),
+        le_at(b, 3, 1)
+    );
+    if date_only {
+        return date;
+    }
+    let mut text = format!(
+        "{date} {:02}:{:02}:{:02}",
+        le_at(b, 4, 1),
+        le_at(b, 5, 1),
+        le_at(b, 6, 1)
+    );
+    if b.len() >= 11 {
+        text.push_str(&format!(".{:06}", le_at(b, 7, 4)));
+    }
+    text
+}
+
+/// A binary-protocol TIME: sign, days, hours, minutes, seconds, microseconds (0, 8 or 12
+/// bytes), as `[-]HHH:MM:SS[.ffffff]`.
+fn binary_time(b: &[u8]) -> String {
+    let sign = if b.first() == Some(&1) { "-" } else { "" };
+    let hours = le_at(b, 1, 4)
+        .saturating_mul(24)
+        .saturating_add(le_at(b, 5, 1));
+    let mut text = format!(
+        "{sign}{hours:02}:{:02}:{:02}",
+        le_at(b, 6, 1),
+        le_at(b, 7, 1)
+    );
+    if b.len() >= 12 {
+        text.push_str(&format!(".{:06}", le_at(b, 8, 4)));
+    }
+    text
+}
+
+/// How far the way to the server can be trusted with a password in clear text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Transport {
+    Plain,
+    /// TLS without a verified certificate: safe from listeners, not from impostors.
+    Encrypted,
+    /// TLS to a verified server, or the local Unix socket.
+    Trusted,
+}
+
 /// The authentication plugin to answer with, and the scrambled password.
 fn scramble_for(
     plugin: &str,
     password: &str,
     scramble: &[u8],
-    tls: bool,
+    secure: Transport,
 ) -> DbResult<(&'static str, Vec<u8>)> {
     match plugin {
         "mysql_native_password" | "" => Ok((
@@ -850,14 +927,16 @@ fn scramble_for(
             "caching_sha2_password",
             auth::caching_sha2(password, scramble),
         )),
-        "mysql_clear_password" if tls => {
+        "mysql_clear_password" if secure == Transport::Trusted => {
             let mut v = password.as_bytes().to_vec();
             v.push(0);
             Ok(("mysql_clear_password", v))
         }
         "mysql_clear_password" => Err(DbError::new(
             ErrorKind::Auth,
-            "the server wants the password in clear text, which DB-Hive only sends over TLS",
+            "the server wants the password in clear text (mysql_clear_password), which DB-Hive only \
+             sends over a Unix socket or to a server whose certificate it verified: set the TLS mode \
+             to verify-ca or verify-full",
         )),
         other => Err(DbError::new(
             ErrorKind::Auth,
@@ -865,5 +944,34 @@ fn scramble_for(
                 "the server asks for the '{other}' authentication plugin, which DB-Hive does not support"
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_dates_and_times_read_as_the_text_protocol_writes_them() {
+        assert_eq!(binary_datetime(&[], true), "0000-00-00");
+        assert_eq!(binary_datetime(&[], false), "0000-00-00 00:00:00");
+        assert_eq!(binary_datetime(&[0xe8, 0x07, 2, 29], true), "2024-02-29");
+        assert_eq!(
+            binary_datetime(&[0xe8, 0x07, 2, 29, 23, 59, 58], false),
+            "2024-02-29 23:59:58"
+        );
+        assert_eq!(
+            binary_datetime(&[0xe8, 0x07, 2, 29, 23, 59, 58, 0x3f, 0x42, 0x0f, 0], false),
+            "2024-02-29 23:59:58.999999"
+        );
+        assert_eq!(binary_time(&[]), "00:00:00");
+        // -838:59:59: 34 days and 22 hours, negative.
+        assert_eq!(binary_time(&[1, 34, 0, 0, 0, 22, 59, 59]), "-838:59:59");
+        assert_eq!(
+            binary_time(&[0, 0, 0, 0, 0, 1, 2, 3, 0x40, 0xe2, 0x01, 0]),
+            "01:02:03.123456"
+        );
+        // Days far past what a server sends do not overflow.
+        assert!(binary_time(&[0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0]).starts_with("103079215080:"));
     }
 }

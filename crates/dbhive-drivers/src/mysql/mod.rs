@@ -12,8 +12,8 @@ mod errors;
 mod protocol;
 pub mod types;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -26,6 +26,7 @@ use dbhive_core::{
 };
 
 use crate::net::Endpoint;
+use crate::running::Running;
 use conn::{ConnectParams, RawConn};
 
 /// A session idle longer than this is pinged before its next query.
@@ -196,7 +197,7 @@ impl Connection for MysqlConnection {
             database,
             pool: self.pool.clone(),
             conn: tokio::sync::Mutex::new(Some(raw)),
-            running: Arc::new(Mutex::new(None)),
+            running: Arc::new(Running::default()),
             config: self.config.clone(),
             lost: AtomicBool::new(false),
         }))
@@ -298,19 +299,9 @@ pub struct MysqlSession {
     pool: Pool<MysqlManager>,
     config: ConnectionConfig,
     conn: tokio::sync::Mutex<Option<RawConn>>,
-    /// The connection id of the statement running now, if any.
-    running: Arc<Mutex<Option<u32>>>,
+    /// The connection id of the statement running now, for KILL QUERY.
+    running: Arc<Running<u32>>,
     lost: AtomicBool,
-}
-
-struct RunningGuard<'a>(&'a Mutex<Option<u32>>);
-
-impl Drop for RunningGuard<'_> {
-    fn drop(&mut self) {
-        if let Ok(mut k) = self.0.lock() {
-            *k = None;
-        }
-    }
 }
 
 impl MysqlSession {
@@ -353,11 +344,14 @@ impl MysqlSession {
     async fn run(&self, sql: &str, sink: &mut EventSink) -> DbResult<()> {
         let mut slot = self.conn.lock().await;
         let conn = self.ready(&mut slot, Some(sink)).await?;
-        if let Ok(mut k) = self.running.lock() {
-            *k = Some(conn.connection_id);
+        let _running = self.running.start(conn.connection_id);
+        // A cancel that came while the connection was being made or checked found no
+        // statement to kill: stop here instead.
+        if sink.is_cancelled() {
+            return Err(DbError::cancelled());
         }
-        let _running = RunningGuard(&self.running);
         let result = conn.query(sql, sink).await;
+        self.running.finish().await;
         if !conn.is_usable() {
             *slot = None;
             self.lost.store(true, Ordering::SeqCst);
@@ -402,22 +396,25 @@ impl Session for MysqlSession {
 
 /// `KILL QUERY <id>` from a pooled connection: stops the statement, keeps the session.
 struct MysqlCancel {
-    running: Arc<Mutex<Option<u32>>>,
+    running: Arc<Running<u32>>,
     pool: Pool<MysqlManager>,
 }
 
 #[async_trait]
 impl ServerCancel for MysqlCancel {
     async fn cancel(&self) -> DbResult<()> {
-        let id = self.running.lock().ok().and_then(|k| *k);
-        let Some(id) = id else {
-            return Ok(());
-        };
-        let mut c = self.pool.get().await?;
-        match c.text_query(&format!("KILL QUERY {id}")).await {
-            // 1094: the connection is already gone.
-            Err(e) if e.code.as_deref() == Some("1094") => Ok(()),
-            other => other.map(|_| ()),
-        }
+        let pool = &self.pool;
+        let sent = self
+            .running
+            .cancel_with(|id| async move {
+                let mut c = pool.get().await?;
+                match c.text_query(&format!("KILL QUERY {id}")).await {
+                    // 1094: the connection is already gone.
+                    Err(e) if e.code.as_deref() == Some("1094") => Ok(()),
+                    other => other.map(|_| ()),
+                }
+            })
+            .await;
+        sent.unwrap_or(Ok(()))
     }
 }

@@ -58,7 +58,26 @@ impl Frame {
     }
 }
 
+/// MySQL allows at most 4096 columns in a table; a result's column count far beyond that
+/// is a broken stream, not a result to allocate for.
+const MAX_COLUMNS: u64 = 65_535;
+
+/// The column count that starts a result set.
+pub fn column_count(payload: &[u8]) -> DbResult<usize> {
+    match Reader::new(payload).lenenc()? {
+        Some(n) if n <= MAX_COLUMNS => Ok(n as usize),
+        _ => Err(DbError::connection(
+            "protocol error: a result set header with an impossible column count",
+        )),
+    }
+}
+
 impl ReadBuffer {
+    /// Whether bytes are waiting that no one has read yet.
+    pub fn has_data(&self) -> bool {
+        self.end > self.start
+    }
+
     pub fn new() -> Self {
         ReadBuffer {
             buf: vec![0; READ_CHUNK],
@@ -213,10 +232,8 @@ impl<'a> Reader<'a> {
     }
 
     pub fn bytes(&mut self, n: usize) -> DbResult<&'a [u8]> {
-        let b = self
-            .data
-            .get(self.pos..self.pos + n)
-            .ok_or_else(truncated)?;
+        let end = self.pos.checked_add(n).ok_or_else(truncated)?;
+        let b = self.data.get(self.pos..end).ok_or_else(truncated)?;
         self.pos += n;
         Ok(b)
     }
@@ -272,7 +289,9 @@ impl<'a> Reader<'a> {
     pub fn lenenc_bytes(&mut self) -> DbResult<Option<&'a [u8]>> {
         match self.lenenc()? {
             None => Ok(None),
-            Some(n) => self.bytes(n as usize).map(Some),
+            Some(n) => self
+                .bytes(usize::try_from(n).map_err(|_| truncated())?)
+                .map(Some),
         }
     }
 
@@ -508,5 +527,21 @@ mod tests {
             buf.fill(&mut src).await.expect("fill");
         }
         assert_eq!(sizes, vec![(3, MAX_PACKET), (4, 10)]);
+    }
+
+    #[test]
+    fn impossible_lengths_are_errors_not_panics() {
+        // A column count of 2^64 - 1, and one past MySQL's limits.
+        let huge = [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+        assert!(column_count(&huge).is_err());
+        let mut past = Vec::new();
+        put_lenenc(&mut past, 70_000);
+        assert!(column_count(&past).is_err());
+        let mut fine = Vec::new();
+        put_lenenc(&mut fine, 4096);
+        assert_eq!(column_count(&fine).expect("4096 columns"), 4096);
+        // A string that claims to be 2^64 - 1 bytes long.
+        assert!(Reader::new(&huge).lenenc_bytes().is_err());
+        assert!(Reader::new(&[1, 2]).bytes(usize::MAX).is_err());
     }
 }

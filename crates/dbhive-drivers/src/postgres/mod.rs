@@ -29,6 +29,7 @@ use dbhive_core::{
     TextStyle, run_options, spawn_query,
 };
 
+use crate::running::Running;
 use conn::{CancelKey, ConnectParams, RawConn, ResolveTypes};
 use stream::Endpoint;
 use types::{Decoder, PgType, TypeCache};
@@ -226,7 +227,7 @@ impl Connection for PgConnection {
         Ok(Arc::new(PgSession {
             db,
             conn: tokio::sync::Mutex::new(Some(raw)),
-            running: Arc::new(Mutex::new(None)),
+            running: Arc::new(Running::default()),
             config: self.config.clone(),
             lost: AtomicBool::new(false),
         }))
@@ -438,20 +439,9 @@ pub struct PgSession {
     /// None after the connection broke: the next query reconnects.
     conn: tokio::sync::Mutex<Option<RawConn>>,
     /// The cancel key of the statement running now, if any.
-    running: Arc<Mutex<Option<CancelKey>>>,
+    running: Arc<Running<CancelKey>>,
     /// The connection broke; the next query reconnects and says so.
     lost: AtomicBool,
-}
-
-/// Clears the running key however the query ends, including a dropped task.
-struct RunningGuard<'a>(&'a Mutex<Option<CancelKey>>);
-
-impl Drop for RunningGuard<'_> {
-    fn drop(&mut self) {
-        if let Ok(mut k) = self.0.lock() {
-            *k = None;
-        }
-    }
 }
 
 impl PgSession {
@@ -495,12 +485,15 @@ impl PgSession {
     async fn run(&self, sql: &str, sink: &mut EventSink) -> DbResult<()> {
         let mut slot = self.conn.lock().await;
         let conn = self.ready(&mut slot, Some(sink)).await?;
-        if let Ok(mut k) = self.running.lock() {
-            *k = Some(conn.cancel_key());
+        let _running = self.running.start(conn.cancel_key());
+        // A cancel that came while the connection was being made or checked found no
+        // statement to stop: stop here instead.
+        if sink.is_cancelled() {
+            return Err(DbError::cancelled());
         }
-        let _running = RunningGuard(&self.running);
         let resolver = PoolResolver { db: &self.db };
         let result = conn.simple_query(sql, sink, &resolver).await;
+        self.running.finish().await;
         if !conn.is_usable() {
             *slot = None;
             self.lost.store(true, Ordering::SeqCst);
@@ -544,16 +537,19 @@ impl Session for PgSession {
 
 /// Sends PostgreSQL's cancel request for whatever the session runs right now.
 struct PgCancel {
-    running: Arc<Mutex<Option<CancelKey>>>,
+    running: Arc<Running<CancelKey>>,
 }
 
 #[async_trait]
 impl ServerCancel for PgCancel {
     async fn cancel(&self) -> DbResult<()> {
-        let key = self.running.lock().ok().and_then(|k| k.clone());
-        match key {
-            Some(k) => stream::send_cancel(&k.endpoint, k.pid, k.secret, k.tls).await,
-            None => Ok(()),
-        }
+        // send_cancel returns once the server closed the cancel connection, that is once
+        // the postmaster has signalled the backend.
+        self.running
+            .cancel_with(|k| async move {
+                stream::send_cancel(&k.endpoint, k.pid, k.secret, k.tls).await
+            })
+            .await
+            .unwrap_or(Ok(()))
     }
 }
