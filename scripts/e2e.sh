@@ -37,5 +37,5 @@ export XDG_RUNTIME_DIR="$home/runtime" NO_AT_BRIDGE=1
 
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
     printf "%s" e2e-keyring-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-    exec node --test --test-concurrency=1 tests/e2e/
+    exec node --test --test-concurrency=1 --test-timeout=240000 tests/e2e/
 '
