@@ -7,6 +7,12 @@
 //! the gate from reading the key until the server has taken the request, and a finishing
 //! statement takes the gate before it clears the key: the next statement can only start
 //! once any cancel aimed at the previous one is done.
+//!
+//! For MySQL that closes the race: `KILL QUERY` answers once the target is flagged. For
+//! PostgreSQL it only narrows it: the postmaster closes the cancel connection once it has
+//! signalled the backend, but the backend may act on the signal later, and a busy machine
+//! can delay it past the start of the next statement (libpq and psql share this race; the
+//! protocol offers no acknowledgement).
 
 use std::sync::Mutex;
 
