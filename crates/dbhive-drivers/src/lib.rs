@@ -12,7 +12,11 @@ mod net;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
+mod recv;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 mod running;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod session_slot;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 

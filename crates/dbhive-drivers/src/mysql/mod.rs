@@ -13,24 +13,21 @@ mod protocol;
 pub mod types;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use dbhive_core::pool::{Manage, Pool};
 use dbhive_core::{
     ColumnInfo, Connection, ConnectionConfig, DatabaseInfo, DbError, DbResult, Driver, Engine,
-    EventSink, ForeignKeyInfo, IndexInfo, Notice, QueryOptions, QueryStream, SchemaInfo,
-    SchemaNode, Secret, ServerCancel, ServerInfo, Session, TableDescription, TableInfo, TableRef,
-    TextStyle, run_options, spawn_query,
+    EventSink, ForeignKeyInfo, IndexInfo, QueryOptions, QueryStream, SchemaInfo, SchemaNode,
+    Secret, ServerCancel, ServerInfo, Session, TableDescription, TableInfo, TableRef, TextStyle,
+    run_options, spawn_query,
 };
 
 use crate::net::Endpoint;
 use crate::running::Running;
+use crate::session_slot::SessionSlot;
 use conn::{ConnectParams, RawConn};
-
-/// A session idle longer than this is pinged before its next query.
-const SESSION_CHECK_AFTER_IDLE: Duration = Duration::from_secs(5);
 
 pub struct MysqlDriver;
 
@@ -196,10 +193,12 @@ impl Connection for MysqlConnection {
             target: self.target.clone(),
             database,
             pool: self.pool.clone(),
-            conn: tokio::sync::Mutex::new(Some(raw)),
+            slot: SessionSlot::new(
+                raw,
+                "user variables, session settings, temporary tables and any open transaction",
+            ),
             running: Arc::new(Running::default()),
             config: self.config.clone(),
-            lost: AtomicBool::new(false),
         }))
     }
 
@@ -298,52 +297,22 @@ pub struct MysqlSession {
     /// Where KILL QUERY is sent from.
     pool: Pool<MysqlManager>,
     config: ConnectionConfig,
-    conn: tokio::sync::Mutex<Option<RawConn>>,
+    slot: SessionSlot<RawConn>,
     /// The connection id of the statement running now, for KILL QUERY.
     running: Arc<Running<u32>>,
-    lost: AtomicBool,
 }
 
 impl MysqlSession {
-    async fn ready<'a>(
-        &self,
-        slot: &'a mut Option<RawConn>,
-        sink: Option<&mut EventSink>,
-    ) -> DbResult<&'a mut RawConn> {
-        let healthy = match slot.as_mut() {
-            Some(c) => {
-                c.check_idle()
-                    && (c.last_used.elapsed() < SESSION_CHECK_AFTER_IDLE || c.ping().await.is_ok())
-            }
-            None => false,
-        };
-        if !healthy {
-            if slot.is_some() {
-                self.lost.store(true, Ordering::SeqCst);
-            }
-            *slot = None;
-            *slot = Some(RawConn::connect(&self.target.params(self.database.as_deref())).await?);
-            if self.lost.swap(false, Ordering::SeqCst) {
-                if let Some(sink) = sink {
-                    let mut n = Notice::new(
-                        "WARNING",
-                        "the connection to the server was lost; DB-Hive reconnected before running this query",
-                    );
-                    n.detail = Some(
-                        "Session state was reset: user variables, session settings, temporary tables and any open transaction."
-                            .into(),
-                    );
-                    sink.notice(n).await;
-                }
-            }
-        }
-        slot.as_mut()
-            .ok_or_else(|| DbError::internal("session connection missing after connect"))
+    async fn connect(&self) -> DbResult<RawConn> {
+        RawConn::connect(&self.target.params(self.database.as_deref())).await
     }
 
     async fn run(&self, sql: &str, sink: &mut EventSink) -> DbResult<()> {
-        let mut slot = self.conn.lock().await;
-        let conn = self.ready(&mut slot, Some(sink)).await?;
+        let mut slot = self.slot.lock().await;
+        let conn = self
+            .slot
+            .ready(&mut slot, || self.connect(), Some(sink))
+            .await?;
         let _running = self.running.start(conn.connection_id);
         // A cancel that came while the connection was being made or checked found no
         // statement to kill: stop here instead.
@@ -352,16 +321,13 @@ impl MysqlSession {
         }
         let result = conn.query(sql, sink).await;
         self.running.finish().await;
-        if !conn.is_usable() {
-            *slot = None;
-            self.lost.store(true, Ordering::SeqCst);
-        }
+        self.slot.release(&mut slot);
         result
     }
 
     /// The server's id for the session's current connection.
     pub async fn connection_id(&self) -> Option<u32> {
-        self.conn.lock().await.as_ref().map(|c| c.connection_id)
+        self.slot.lock().await.as_ref().map(|c| c.connection_id)
     }
 }
 
@@ -380,15 +346,11 @@ impl Session for MysqlSession {
     }
 
     async fn ping(&self) -> DbResult<Duration> {
-        let mut slot = self.conn.lock().await;
-        let conn = self.ready(&mut slot, None).await?;
-        let started = Instant::now();
-        conn.ping().await?;
-        Ok(started.elapsed())
+        self.slot.ping(|| self.connect()).await
     }
 
     async fn close(&self) {
-        if let Some(conn) = self.conn.lock().await.take() {
+        if let Some(conn) = self.slot.lock().await.take() {
             conn.terminate().await;
         }
     }

@@ -3,12 +3,12 @@
 //! column definitions).
 
 use dbhive_core::{DbError, DbResult};
-use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::io::AsyncRead;
+
+use crate::recv::RecvBuffer;
 
 /// A payload of this length continues in the next packet.
 pub const MAX_PACKET: usize = 0xff_ffff;
-const READ_CHUNK: usize = 64 * 1024;
-const KEEP_CAPACITY: usize = 4 * 1024 * 1024;
 
 // Capability flags.
 pub const CLIENT_LONG_PASSWORD: u32 = 1;
@@ -38,11 +38,7 @@ fn truncated() -> DbError {
 }
 
 /// Received bytes, framed into packets.
-pub struct ReadBuffer {
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
-}
+pub struct ReadBuffer(RecvBuffer);
 
 /// One physical packet: its sequence id and where its payload lies.
 #[derive(Clone, Copy, Debug)]
@@ -75,19 +71,15 @@ pub fn column_count(payload: &[u8]) -> DbResult<usize> {
 impl ReadBuffer {
     /// Whether bytes are waiting that no one has read yet.
     pub fn has_data(&self) -> bool {
-        self.end > self.start
+        self.0.has_data()
     }
 
     pub fn new() -> Self {
-        ReadBuffer {
-            buf: vec![0; READ_CHUNK],
-            start: 0,
-            end: 0,
-        }
+        ReadBuffer(RecvBuffer::new())
     }
 
     pub fn next_frame(&self) -> Option<Frame> {
-        let avail = &self.buf[self.start..self.end];
+        let (at, avail) = self.0.unread();
         if avail.len() < 4 {
             return None;
         }
@@ -97,25 +89,21 @@ impl ReadBuffer {
         }
         Some(Frame {
             seq: avail[3],
-            body_start: self.start + 4,
-            body_end: self.start + 4 + len,
+            body_start: at + 4,
+            body_end: at + 4 + len,
         })
     }
 
     pub fn body(&self, frame: &Frame) -> &[u8] {
-        &self.buf[frame.body_start..frame.body_end]
+        self.0.bytes(frame.body_start, frame.body_end)
     }
 
     pub fn consume(&mut self, frame: &Frame) {
-        self.start = frame.body_end;
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-        }
+        self.0.consume_to(frame.body_end);
     }
 
     fn wanted(&self) -> usize {
-        let avail = &self.buf[self.start..self.end];
+        let (_, avail) = self.0.unread();
         if avail.len() >= 4 {
             4 + u32::from_le_bytes([avail[0], avail[1], avail[2], 0]) as usize
         } else {
@@ -123,51 +111,17 @@ impl ReadBuffer {
         }
     }
 
-    /// Takes whatever is already waiting on `stream` without blocking (see PostgreSQL's).
+    /// See [`RecvBuffer::fill_now`].
     pub fn fill_now<S: AsyncRead + Unpin>(
         &mut self,
         stream: &mut S,
     ) -> Option<std::io::Result<usize>> {
-        if self.buf.len() - self.end < READ_CHUNK {
-            self.buf.resize(self.end + READ_CHUNK, 0);
-        }
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        let mut rb = tokio::io::ReadBuf::new(&mut self.buf[self.end..]);
-        match std::pin::Pin::new(stream).poll_read(&mut cx, &mut rb) {
-            std::task::Poll::Pending => None,
-            std::task::Poll::Ready(Err(e)) => Some(Err(e)),
-            std::task::Poll::Ready(Ok(())) => {
-                let n = rb.filled().len();
-                self.end += n;
-                Some(Ok(n))
-            }
-        }
+        self.0.fill_now(stream)
     }
 
     pub async fn fill<S: AsyncRead + Unpin>(&mut self, stream: &mut S) -> DbResult<()> {
         let wanted = self.wanted();
-        if self.start > 0
-            && (self.buf.len() - self.end < READ_CHUNK || self.buf.len() - self.start < wanted)
-        {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
-        }
-        let need = (self.start + wanted).max(self.end + READ_CHUNK);
-        if self.buf.len() < need {
-            self.buf.resize(need, 0);
-        } else if self.buf.len() > KEEP_CAPACITY && self.end < READ_CHUNK && wanted < READ_CHUNK {
-            self.buf.truncate(READ_CHUNK.max(self.end));
-            self.buf.shrink_to_fit();
-        }
-        let n = stream.read(&mut self.buf[self.end..]).await?;
-        if n == 0 {
-            return Err(DbError::connection(
-                "the server closed the connection unexpectedly",
-            ));
-        }
-        self.end += n;
-        Ok(())
+        self.0.fill(stream, wanted).await
     }
 }
 

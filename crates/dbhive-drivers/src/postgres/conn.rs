@@ -654,3 +654,21 @@ fn type_display(t: &PgType, modifier: i32) -> String {
         _ => t.name.to_string(),
     }
 }
+
+impl crate::session_slot::SessionConn for RawConn {
+    fn check_idle(&mut self) -> bool {
+        RawConn::check_idle(self)
+    }
+
+    fn is_usable(&self) -> bool {
+        RawConn::is_usable(self)
+    }
+
+    fn last_used(&self) -> std::time::Instant {
+        self.last_used
+    }
+
+    fn ping(&mut self) -> impl std::future::Future<Output = DbResult<()>> + Send {
+        RawConn::ping(self)
+    }
+}

@@ -16,7 +16,6 @@ mod tree;
 pub mod types;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,19 +23,16 @@ use async_trait::async_trait;
 use dbhive_core::pool::{Manage, Pool, Pooled};
 use dbhive_core::{
     ColumnInfo, Connection, ConnectionConfig, DatabaseInfo, DbError, DbResult, Driver, Engine,
-    EventSink, ForeignKeyInfo, IndexInfo, Notice, QueryOptions, QueryStream, SchemaInfo,
-    SchemaNode, Secret, ServerCancel, ServerInfo, Session, TableDescription, TableInfo, TableRef,
-    TextStyle, run_options, spawn_query,
+    EventSink, ForeignKeyInfo, IndexInfo, QueryOptions, QueryStream, SchemaInfo, SchemaNode,
+    Secret, ServerCancel, ServerInfo, Session, TableDescription, TableInfo, TableRef, TextStyle,
+    run_options, spawn_query,
 };
 
 use crate::running::Running;
+use crate::session_slot::SessionSlot;
 use conn::{CancelKey, ConnectParams, RawConn, ResolveTypes};
 use stream::Endpoint;
 use types::{Decoder, PgType, TypeCache};
-
-/// A session idle longer than this is pinged before its next query, so a connection that
-/// died while the laptop slept is replaced before the user's statement is sent.
-const SESSION_CHECK_AFTER_IDLE: Duration = Duration::from_secs(5);
 
 pub struct PgDriver;
 
@@ -226,10 +222,12 @@ impl Connection for PgConnection {
         let raw = RawConn::connect(&db.target.params()).await?;
         Ok(Arc::new(PgSession {
             db,
-            conn: tokio::sync::Mutex::new(Some(raw)),
+            slot: SessionSlot::new(
+                raw,
+                "SET variables, temporary tables, prepared statements and any open transaction",
+            ),
             running: Arc::new(Running::default()),
             config: self.config.clone(),
-            lost: AtomicBool::new(false),
         }))
     }
 
@@ -436,55 +434,22 @@ impl PoolResolver<'_> {
 pub struct PgSession {
     db: Arc<DbPool>,
     config: ConnectionConfig,
-    /// None after the connection broke: the next query reconnects.
-    conn: tokio::sync::Mutex<Option<RawConn>>,
+    slot: SessionSlot<RawConn>,
     /// The cancel key of the statement running now, if any.
     running: Arc<Running<CancelKey>>,
-    /// The connection broke; the next query reconnects and says so.
-    lost: AtomicBool,
 }
 
 impl PgSession {
-    /// The session's connection, replaced by a new one when it broke or died while idle.
-    async fn ready<'a>(
-        &self,
-        slot: &'a mut Option<RawConn>,
-        sink: Option<&mut EventSink>,
-    ) -> DbResult<&'a mut RawConn> {
-        let healthy = match slot.as_mut() {
-            Some(c) => {
-                c.check_idle()
-                    && (c.last_used.elapsed() < SESSION_CHECK_AFTER_IDLE || c.ping().await.is_ok())
-            }
-            None => false,
-        };
-        if !healthy {
-            if slot.is_some() {
-                self.lost.store(true, Ordering::SeqCst);
-            }
-            *slot = None;
-            *slot = Some(RawConn::connect(&self.db.target.params()).await?);
-            if self.lost.swap(false, Ordering::SeqCst) {
-                if let Some(sink) = sink {
-                    let mut n = Notice::new(
-                        "WARNING",
-                        "the connection to the server was lost; DB-Hive reconnected before running this query",
-                    );
-                    n.detail = Some(
-                        "Session state was reset: SET variables, temporary tables, prepared statements and any open transaction."
-                            .into(),
-                    );
-                    sink.notice(n).await;
-                }
-            }
-        }
-        slot.as_mut()
-            .ok_or_else(|| DbError::internal("session connection missing after connect"))
+    async fn connect(&self) -> DbResult<RawConn> {
+        RawConn::connect(&self.db.target.params()).await
     }
 
     async fn run(&self, sql: &str, sink: &mut EventSink) -> DbResult<()> {
-        let mut slot = self.conn.lock().await;
-        let conn = self.ready(&mut slot, Some(sink)).await?;
+        let mut slot = self.slot.lock().await;
+        let conn = self
+            .slot
+            .ready(&mut slot, || self.connect(), Some(sink))
+            .await?;
         let _running = self.running.start(conn.cancel_key());
         // A cancel that came while the connection was being made or checked found no
         // statement to stop: stop here instead.
@@ -494,16 +459,13 @@ impl PgSession {
         let resolver = PoolResolver { db: &self.db };
         let result = conn.simple_query(sql, sink, &resolver).await;
         self.running.finish().await;
-        if !conn.is_usable() {
-            *slot = None;
-            self.lost.store(true, Ordering::SeqCst);
-        }
+        self.slot.release(&mut slot);
         result
     }
 
     /// The backend process id of the session's current connection.
     pub async fn backend_pid(&self) -> Option<i32> {
-        self.conn.lock().await.as_ref().map(RawConn::backend_pid)
+        self.slot.lock().await.as_ref().map(RawConn::backend_pid)
     }
 }
 
@@ -521,15 +483,11 @@ impl Session for PgSession {
     }
 
     async fn ping(&self) -> DbResult<Duration> {
-        let mut slot = self.conn.lock().await;
-        let conn = self.ready(&mut slot, None).await?;
-        let started = Instant::now();
-        conn.ping().await?;
-        Ok(started.elapsed())
+        self.slot.ping(|| self.connect()).await
     }
 
     async fn close(&self) {
-        if let Some(conn) = self.conn.lock().await.take() {
+        if let Some(conn) = self.slot.lock().await.take() {
             conn.terminate().await;
         }
     }

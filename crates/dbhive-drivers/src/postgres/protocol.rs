@@ -2,19 +2,12 @@
 //! frontend message encoding, and parsers for the messages with structure.
 
 use dbhive_core::{DbError, DbResult};
-use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::io::AsyncRead;
 
-/// Reads below this size are grown to it; big messages (a 50 MB cell) grow the buffer to
-/// their size, and it shrinks back afterwards.
-const READ_CHUNK: usize = 64 * 1024;
-const KEEP_CAPACITY: usize = 4 * 1024 * 1024;
+use crate::recv::RecvBuffer;
 
 /// Backend bytes received but not yet consumed, framed into messages.
-pub struct ReadBuffer {
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
-}
+pub struct ReadBuffer(RecvBuffer);
 
 /// A framed backend message: its type byte and where its body lies in the buffer.
 #[derive(Clone, Copy, Debug)]
@@ -26,16 +19,12 @@ pub struct Frame {
 
 impl ReadBuffer {
     pub fn new() -> Self {
-        ReadBuffer {
-            buf: vec![0; READ_CHUNK],
-            start: 0,
-            end: 0,
-        }
+        ReadBuffer(RecvBuffer::new())
     }
 
     /// The next complete message, if the buffer holds one.
     pub fn next_frame(&self) -> DbResult<Option<Frame>> {
-        let avail = &self.buf[self.start..self.end];
+        let (at, avail) = self.0.unread();
         if avail.len() < 5 {
             return Ok(None);
         }
@@ -52,27 +41,23 @@ impl ReadBuffer {
         }
         Ok(Some(Frame {
             tag: avail[0],
-            body_start: self.start + 5,
-            body_end: self.start + total,
+            body_start: at + 5,
+            body_end: at + total,
         }))
     }
 
     pub fn body(&self, frame: &Frame) -> &[u8] {
-        &self.buf[frame.body_start..frame.body_end]
+        self.0.bytes(frame.body_start, frame.body_end)
     }
 
     /// Marks a frame as handled.
     pub fn consume(&mut self, frame: &Frame) {
-        self.start = frame.body_end;
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-        }
+        self.0.consume_to(frame.body_end);
     }
 
     /// Bytes the next (incomplete) message still needs, when its header has arrived.
     fn wanted(&self) -> usize {
-        let avail = &self.buf[self.start..self.end];
+        let (_, avail) = self.0.unread();
         if avail.len() >= 5 {
             let len = i32::from_be_bytes([avail[1], avail[2], avail[3], avail[4]]).max(4) as usize;
             1 + len
@@ -81,53 +66,18 @@ impl ReadBuffer {
         }
     }
 
-    /// Takes whatever bytes are already waiting on `stream` without blocking: Some(Ok(n))
-    /// for n bytes (0: the peer closed), Some(Err) on error, None when nothing is there.
+    /// See [`RecvBuffer::fill_now`].
     pub fn fill_now<S: AsyncRead + Unpin>(
         &mut self,
         stream: &mut S,
     ) -> Option<std::io::Result<usize>> {
-        if self.buf.len() - self.end < READ_CHUNK {
-            self.buf.resize(self.end + READ_CHUNK, 0);
-        }
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        let mut rb = tokio::io::ReadBuf::new(&mut self.buf[self.end..]);
-        match std::pin::Pin::new(stream).poll_read(&mut cx, &mut rb) {
-            std::task::Poll::Pending => None,
-            std::task::Poll::Ready(Err(e)) => Some(Err(e)),
-            std::task::Poll::Ready(Ok(())) => {
-                let n = rb.filled().len();
-                self.end += n;
-                Some(Ok(n))
-            }
-        }
+        self.0.fill_now(stream)
     }
 
     /// Reads more bytes from `stream`. Errors with a connection error at end of stream.
     pub async fn fill<S: AsyncRead + Unpin>(&mut self, stream: &mut S) -> DbResult<()> {
         let wanted = self.wanted();
-        if self.start > 0
-            && (self.buf.len() - self.end < READ_CHUNK || self.buf.len() - self.start < wanted)
-        {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
-        }
-        let need = (self.start + wanted).max(self.end + READ_CHUNK);
-        if self.buf.len() < need {
-            self.buf.resize(need, 0);
-        } else if self.buf.len() > KEEP_CAPACITY && self.end < READ_CHUNK && wanted < READ_CHUNK {
-            self.buf.truncate(READ_CHUNK.max(self.end));
-            self.buf.shrink_to_fit();
-        }
-        let n = stream.read(&mut self.buf[self.end..]).await?;
-        if n == 0 {
-            return Err(DbError::connection(
-                "the server closed the connection unexpectedly",
-            ));
-        }
-        self.end += n;
-        Ok(())
+        self.0.fill(stream, wanted).await
     }
 }
 
