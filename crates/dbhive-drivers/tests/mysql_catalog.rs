@@ -7,21 +7,8 @@ use std::time::Duration;
 
 use common::*;
 use dbhive_core::{
-    ConnectionConfig, DbError, Engine, ErrorKind, FolderKind, NodeKind, Secret, TableKind,
-    TableRef, TlsMode,
+    ConnectionConfig, Engine, ErrorKind, FolderKind, NodeKind, Secret, TableKind, TableRef, TlsMode,
 };
-
-async fn connect_err(config: &ConnectionConfig, secret: Option<Secret>) -> DbError {
-    match dbhive_drivers::registry()
-        .driver(config.engine)
-        .expect("driver")
-        .connect(config, secret)
-        .await
-    {
-        Ok(_) => panic!("connecting to {} should fail", config.label()),
-        Err(e) => e,
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_failures_say_what_happened_and_never_echo_the_password() {

@@ -62,6 +62,19 @@ pub async fn connect(config: &ConnectionConfig, secret: Option<Secret>) -> Arc<d
     }
 }
 
+/// The error of a connection attempt that must fail.
+pub async fn connect_err(config: &ConnectionConfig, secret: Option<Secret>) -> DbError {
+    match dbhive_drivers::registry()
+        .driver(config.engine)
+        .expect("driver")
+        .connect(config, secret)
+        .await
+    {
+        Ok(_) => panic!("connecting to {} should fail", config.label()),
+        Err(e) => e,
+    }
+}
+
 pub async fn pg() -> Arc<dyn Connection> {
     let (config, secret) = pg_config();
     connect(&config, secret).await
