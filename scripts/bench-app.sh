@@ -28,13 +28,23 @@ if [ "$(psql "$DBHIVE_TEST_PG_URL" -XAtc "SELECT count(*) FROM pg_tables WHERE t
     psql "$DBHIVE_TEST_PG_URL" -Xq -c "VACUUM ANALYZE bench_1m"
 fi
 
-home=$(mktemp -d /tmp/dbhive-bench-home.XXXXXX)
-trap 'rm -rf "$home"; scripts/pg-server.sh stop >/dev/null || true' EXIT
-mkdir -p "$home/config" "$home/data" "$home/cache" "$home/runtime"
-chmod 700 "$home/runtime"
-export HOME="$home" XDG_CONFIG_HOME="$home/config" XDG_DATA_HOME="$home/data" XDG_CACHE_HOME="$home/cache"
-export XDG_RUNTIME_DIR="$home/runtime" NO_AT_BRIDGE=1 DBHIVE_SCREENSHOTS="$home/shots"
-xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
-    printf "%s" bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-    exec node tests/bench/app.mjs
-'
+# Each mode in a fresh home (config, data, keyring): first as the app ships, which on a
+# machine without a GPU turns WebKit's accelerated compositing off (src-tauri/src/rendering.rs),
+# then with compositing forced on, WebKitGTK's own default, for comparison.
+homes=()
+trap 'rm -rf "${homes[@]}"; scripts/pg-server.sh stop >/dev/null || true' EXIT
+for mode in auto on; do
+    home=$(mktemp -d /tmp/dbhive-bench-home.XXXXXX)
+    homes+=("$home")
+    mkdir -p "$home/config" "$home/data" "$home/cache" "$home/runtime"
+    chmod 700 "$home/runtime"
+    (
+        export HOME="$home" XDG_CONFIG_HOME="$home/config" XDG_DATA_HOME="$home/data" XDG_CACHE_HOME="$home/cache"
+        export XDG_RUNTIME_DIR="$home/runtime" NO_AT_BRIDGE=1 DBHIVE_SCREENSHOTS="$home/shots"
+        if [ "$mode" = on ]; then export WEBKIT_DISABLE_COMPOSITING_MODE=0; fi
+        xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
+            printf "%s" bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+            exec node tests/bench/app.mjs
+        '
+    )
+done

@@ -13,8 +13,8 @@ for var in DBHIVE_TEST_PG_URL DBHIVE_TEST_MYSQL_URL; do
         exit 1
     }
 done
-for tool in xvfb-run dbus-run-session gnome-keyring-daemon WebKitWebDriver secret-tool psql mariadb; do
-    command -v "$tool" >/dev/null || { echo "e2e: $tool is missing (scripts/setup.sh app installs it)" >&2; exit 1; }
+for tool in xvfb-run dbus-run-session gnome-keyring-daemon WebKitWebDriver secret-tool psql mariadb import; do
+    command -v "$tool" >/dev/null || { echo "e2e: $tool is missing (scripts/setup.sh test installs it)" >&2; exit 1; }
 done
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.1.0
 

@@ -25,6 +25,7 @@ fn main() {
             "copy_rows",
             "close_query",
             "close_tab",
+            "window_ready",
         ]),
     ))
     .expect("tauri build configuration");

@@ -4,6 +4,8 @@
 mod cells;
 mod commands;
 mod keychain;
+#[cfg(target_os = "linux")]
+mod rendering;
 mod sample;
 mod saved;
 mod state;
@@ -27,6 +29,12 @@ struct ConnectionStatus {
     message: Option<String>,
 }
 
+/// Settles how the webview draws; `main` calls it before anything else.
+pub fn prepare_process() {
+    #[cfg(target_os = "linux")]
+    rendering::choose();
+}
+
 pub fn run() {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_clipboard_manager::init())
@@ -48,6 +56,7 @@ pub fn run() {
                 }
                 keychain.status();
             });
+            commands::window::reveal_when_due(app.handle().clone());
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(watch_health(handle));
             Ok(())
@@ -75,6 +84,7 @@ pub fn run() {
             commands::queries::copy_rows,
             commands::queries::close_query,
             commands::queries::close_tab,
+            commands::window::window_ready,
         ])
         .build(tauri::generate_context!());
     match app {

@@ -2,8 +2,8 @@
 // idle memory of all its processes, Run to first row painted for a 1,000,000-row query, and
 // the tree's expansion of a schema with 20,000 tables. Run by scripts/bench-app.sh (release
 // build, test PostgreSQL, Xvfb); prints JSON.
-import { readFileSync, readdirSync } from "node:fs";
-import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
 import { By, Key, eventually, metrics, openApp, setEditor, stopDriver } from "../e2e/harness.mjs";
 import { pg, psql } from "../e2e/pg.mjs";
 
@@ -101,11 +101,28 @@ const result = {
   startToInteractiveMs: [],
   startToPageLoadMs: [],
   pageLoadToInteractiveMs: [],
-  idle: null,
+  idle: [],
+  blankWebKitIdle: [],
   firstRowPaintedMs: [],
   runToDoneMs: [],
   treeExpand20kMs: [],
 };
+
+// The floor: WebKitGTK's own MiniBrowser showing about:blank, measured the same way, so the
+// app's idle memory can be read against what any WebKitGTK window costs on this machine.
+const miniBrowser = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+// In the mode the app runs in: its own choice (no GPU render node: off) unless forced.
+const hasRenderNode = existsSync("/dev/dri") && readdirSync("/dev/dri").some((n) => n.startsWith("renderD"));
+const compositingOff = process.env.WEBKIT_DISABLE_COMPOSITING_MODE ?? (hasRenderNode ? "0" : "1");
+if (existsSync(miniBrowser)) {
+  for (let i = 0; i < runs; i++) {
+    const child = spawn(miniBrowser, ["about:blank"], { stdio: "ignore", env: { ...process.env, WEBKIT_DISABLE_COMPOSITING_MODE: compositingOff } });
+    await new Promise((r) => setTimeout(r, 6000));
+    result.blankWebKitIdle.push(memory(processTree(child.pid)));
+    child.kill();
+    await new Promise((r) => child.once("exit", r));
+  }
+}
 
 // Start to interactive and idle memory: fresh launches.
 for (let i = 0; i < runs; i++) {
@@ -119,10 +136,8 @@ for (let i = 0; i < runs; i++) {
   result.startToInteractiveMs.push(Math.round(m.readyAt - started));
   result.startToPageLoadMs.push(Math.round(m.navigationAt - started));
   result.pageLoadToInteractiveMs.push(Math.round(m.readyAt - m.navigationAt));
-  if (i === runs - 1) {
-    await new Promise((r) => setTimeout(r, 5000));
-    result.idle = memory(processTree(pid));
-  }
+  await new Promise((r) => setTimeout(r, 5000));
+  result.idle.push(memory(processTree(pid)));
   await d.quit();
 }
 
@@ -176,6 +191,8 @@ psql("SELECT 1");
 console.log(
   JSON.stringify(
     {
+      // "auto" is the app's own choice (src-tauri/src/rendering.rs); "0" forces compositing on.
+      compositing: process.env.WEBKIT_DISABLE_COMPOSITING_MODE ?? "auto",
       ...result,
       medians: {
         startToInteractiveMs: median(result.startToInteractiveMs),
@@ -184,6 +201,10 @@ console.log(
         runToDoneMs: median(result.runToDoneMs),
         firstRowPaintedMs: median(result.firstRowPaintedMs),
         treeExpand20kMs: median(result.treeExpand20kMs),
+        idlePssMb: median(result.idle.map((m) => m.pssMb)),
+        idleRssMb: median(result.idle.map((m) => m.rssMb)),
+        blankWebKitIdlePssMb: median(result.blankWebKitIdle.map((m) => m.pssMb)),
+        blankWebKitIdleRssMb: median(result.blankWebKitIdle.map((m) => m.rssMb)),
       },
     },
     null,

@@ -1,11 +1,14 @@
 // Drives the real DB-Hive window through tauri-driver and WebKitWebDriver, as a person
 // would: clicks, typing, reading what the grid shows, and screenshots of every step.
-import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync, readFileSync, existsSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import { Builder, By, Key, until } from "selenium-webdriver";
 
 export { By, Key, until };
+
+const execFileAsync = promisify(execFile);
 
 const root = path.resolve(import.meta.dirname, "../..");
 export const appBinary = process.env.DBHIVE_APP ?? path.join(root, "target/debug/db-hive");
@@ -64,11 +67,22 @@ export async function openApp() {
 }
 
 let shotCounter = 0;
-/** Saves a screenshot; returns its path. */
+/**
+ * Saves a screenshot of the X screen; returns its path. Taken from X, not through
+ * WebDriver: it shows what a person sees, and WebKitWebDriver's own screenshot never returns
+ * when WebKitGTK runs without accelerated compositing, which is how the app runs on a machine
+ * without a GPU (src-tauri/src/rendering.rs), Xvfb included.
+ */
 export async function screenshot(driver, name) {
   shotCounter += 1;
   const file = path.join(shotsDir, `${String(shotCounter).padStart(2, "0")}-${name}.png`);
-  writeFileSync(file, await driver.takeScreenshot(), "base64");
+  // Two animation frames, so what the DOM holds now has been painted.
+  await driver.executeAsyncScript(
+    "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+  );
+  const display = process.env.DISPLAY;
+  if (!display) throw new Error("screenshot: DISPLAY is unset (run under xvfb-run, as scripts/e2e.sh does)");
+  await execFileAsync("import", ["-display", display, "-window", "root", file]);
   return file;
 }
 

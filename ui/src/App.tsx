@@ -93,6 +93,9 @@ export function App() {
   useLayoutEffect(() => {
     if (connections !== null && metrics.readyAt === null) {
       mark("rendered");
+      // The window starts hidden and shows with its first content (src-tauri/src/commands/window.rs).
+      // Should this call fail, the shell shows the window by itself after 3 s.
+      api.windowReady().catch(() => undefined);
       requestAnimationFrame(() => {
         mark("painted");
         metrics.readyAt = Date.now();

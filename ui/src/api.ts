@@ -18,6 +18,7 @@ import type {
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
   listConnections: () => invoke<SavedConnection[]>("list_connections"),
+  windowReady: () => invoke<null>("window_ready"),
   saveConnection: (input: {
     id: string | null;
     name: string;
