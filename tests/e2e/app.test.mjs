@@ -310,6 +310,12 @@ test("a million rows stream in; the first rows paint at once and the grid pages 
   }, "the last row", 20_000);
   const last = (await gridRows(d)).at(-1);
   assert.deepEqual(last, ["1000000", execFileSync("sh", ["-c", "printf 1000000 | md5sum | cut -d' ' -f1"], { encoding: "utf8" }).trim(), "false"]);
+  // The row numbers fit their column: no "9999…" at a million.
+  const cutRowNumbers = await d.executeScript(() => {
+    const grid = [...document.querySelectorAll(".querytab")].find((t) => !t.hidden).querySelector('[data-testid="grid"]');
+    return [...grid.querySelectorAll(".grid-row .gc.rn")].filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent);
+  });
+  assert.deepEqual(cutRowNumbers, [], "row numbers cut off");
   await screenshot(d, "million-last-row");
 });
 

@@ -9,7 +9,11 @@ import { formatCount } from "../lib/format";
 const ROW_H = 24;
 const HEADER_H = 28;
 const PAGE = 200;
-const GUTTER = 64;
+/** The row-number column: wide enough for the largest row number (7 digits at a million). */
+function gutterWidth(total: number): number {
+  // 8 px per digit of the 13 px monospace font, plus the cell's padding and border.
+  return Math.max(64, 26 + String(total).length * 8);
+}
 
 export interface GridResult {
   index: number;
@@ -88,6 +92,7 @@ export function DataGrid(props: {
   }, [measure]);
 
   const total = result.total;
+  const gutter = gutterWidth(total);
   const firstRow = Math.max(0, Math.floor((view.top - HEADER_H) / ROW_H) - 6);
   const lastRow = Math.min(total, Math.ceil((view.top + view.height) / ROW_H) + 6);
 
@@ -97,11 +102,11 @@ export function DataGrid(props: {
     for (const w of widths) acc.push((acc[acc.length - 1] ?? 0) + w);
     return acc;
   }, [widths]);
-  const contentWidth = GUTTER + (offsets[offsets.length - 1] ?? 0);
+  const contentWidth = gutter + (offsets[offsets.length - 1] ?? 0);
   let firstCol = 0;
-  while (firstCol < widths.length - 1 && GUTTER + (offsets[firstCol + 1] ?? 0) < view.left) firstCol++;
+  while (firstCol < widths.length - 1 && gutter + (offsets[firstCol + 1] ?? 0) < view.left) firstCol++;
   let lastCol = firstCol;
-  while (lastCol < widths.length && GUTTER + (offsets[lastCol] ?? 0) < view.left + view.width) lastCol++;
+  while (lastCol < widths.length && gutter + (offsets[lastCol] ?? 0) < view.left + view.width) lastCol++;
 
   // Fetch the pages on screen that are missing, or were partial when fetched.
   useEffect(() => {
@@ -171,9 +176,9 @@ export function DataGrid(props: {
     const top = HEADER_H + p.row * ROW_H;
     if (top < el.scrollTop + HEADER_H) el.scrollTop = top - HEADER_H;
     else if (top + ROW_H > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW_H - el.clientHeight;
-    const left = GUTTER + (offsets[p.col] ?? 0);
-    const right = GUTTER + (offsets[p.col + 1] ?? 0);
-    if (left - GUTTER < el.scrollLeft) el.scrollLeft = left - GUTTER;
+    const left = gutter + (offsets[p.col] ?? 0);
+    const right = gutter + (offsets[p.col + 1] ?? 0);
+    if (left - gutter < el.scrollLeft) el.scrollLeft = left - gutter;
     else if (right > el.scrollLeft + el.clientWidth) el.scrollLeft = right - el.clientWidth;
   };
 
@@ -194,7 +199,7 @@ export function DataGrid(props: {
     if (e.key === "ContextMenu" || (e.shiftKey && e.key === "F10")) {
       e.preventDefault();
       const box = scroller.current?.getBoundingClientRect();
-      const x = (box?.left ?? 0) + GUTTER + (offsets[focus.col] ?? 0) - view.left + 20;
+      const x = (box?.left ?? 0) + gutter + (offsets[focus.col] ?? 0) - view.left + 20;
       const y = (box?.top ?? 0) + HEADER_H + (focus.row + 1) * ROW_H - view.top;
       menuAt(focus, x, y);
       return;
@@ -284,8 +289,8 @@ export function DataGrid(props: {
     ]);
   };
 
-  const leftPad = GUTTER + (offsets[firstCol] ?? 0);
-  const rightPad = contentWidth - GUTTER - (offsets[lastCol] ?? 0);
+  const leftPad = gutter + (offsets[firstCol] ?? 0);
+  const rightPad = contentWidth - gutter - (offsets[lastCol] ?? 0);
   const visibleCols: number[] = [];
   for (let c = firstCol; c < lastCol; c++) visibleCols.push(c);
 
@@ -294,10 +299,10 @@ export function DataGrid(props: {
     const row = rowAt(r);
     rows.push(
       <div key={r} className="grid-row" style={{ top: HEADER_H + r * ROW_H, width: contentWidth }} data-row={r}>
-        <div className="gc rn" style={{ width: GUTTER }}>
+        <div className="gc rn" style={{ width: gutter }}>
           {r + 1}
         </div>
-        <div style={{ width: leftPad - GUTTER, flex: "none" }} />
+        <div style={{ width: leftPad - gutter, flex: "none" }} />
         {visibleCols.map((c) => {
           const cell = row?.[c];
           const kind = result.kinds[c];
@@ -352,8 +357,8 @@ export function DataGrid(props: {
     >
       <div className="grid-inner" style={{ height: HEADER_H + total * ROW_H, width: contentWidth }}>
         <div className="grid-header" style={{ width: contentWidth }}>
-          <div className="gc rn" style={{ width: GUTTER }} />
-          <div style={{ width: leftPad - GUTTER, flex: "none" }} />
+          <div className="gc rn" style={{ width: gutter }} />
+          <div style={{ width: leftPad - gutter, flex: "none" }} />
           {visibleCols.map((c) => {
             const col = result.columns[c];
             if (col === undefined) return null;
