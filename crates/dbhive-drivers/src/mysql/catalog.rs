@@ -62,24 +62,50 @@ pub fn schema_of<'a>(table: &'a TableRef, default: Option<&'a str>) -> DbResult<
         })
 }
 
+/// Above this many tables in one database, the tree leaves out its size and its tables' row
+/// estimates and sizes. MariaDB opens every table to compute them: with 20,000 tables the
+/// listing took 5.5 s instead of 0.5 s, and the database list 5 s instead of 0.3 s.
+const STATS_TABLE_LIMIT: i64 = 2_000;
+
 pub async fn databases(conn: &mut RawConn) -> DbResult<Vec<DatabaseInfo>> {
+    // Counting needs no table opened; summing sizes does, so only small databases get one.
+    let counts = conn
+        .query_params(
+            "SELECT TABLE_SCHEMA, COUNT(*) FROM information_schema.TABLES GROUP BY TABLE_SCHEMA",
+            &[],
+        )
+        .await?;
+    let small: Vec<String> = rows(&counts)
+        .filter(|row| row.i64(1).is_some_and(|n| n <= STATS_TABLE_LIMIT))
+        .map(|row| row.text(0))
+        .collect();
+    let mut sizes = std::collections::HashMap::new();
+    if !small.is_empty() {
+        let marks = vec!["?"; small.len()].join(", ");
+        let sql = format!(
+            "SELECT TABLE_SCHEMA, SUM(DATA_LENGTH + INDEX_LENGTH) FROM information_schema.TABLES
+              WHERE TABLE_SCHEMA IN ({marks}) GROUP BY TABLE_SCHEMA"
+        );
+        let params: Vec<Option<&str>> = small.iter().map(|s| Some(s.as_str())).collect();
+        let r = conn.query_params(&sql, &params).await?;
+        sizes.extend(rows(&r).filter_map(|row| Some((row.text(0), row.i64(1)?))));
+    }
     let r = conn
         .query_params(
-            "SELECT s.SCHEMA_NAME, t.size, s.SCHEMA_NAME = DATABASE()
-               FROM information_schema.SCHEMATA s
-               LEFT JOIN (SELECT TABLE_SCHEMA, SUM(DATA_LENGTH + INDEX_LENGTH) AS size
-                            FROM information_schema.TABLES GROUP BY TABLE_SCHEMA) t
-                 ON t.TABLE_SCHEMA = s.SCHEMA_NAME
-              ORDER BY s.SCHEMA_NAME",
+            "SELECT SCHEMA_NAME, SCHEMA_NAME = DATABASE() FROM information_schema.SCHEMATA
+              ORDER BY SCHEMA_NAME",
             &[],
         )
         .await?;
     Ok(rows(&r)
-        .map(|row| DatabaseInfo {
-            name: row.text(0),
-            size_bytes: row.i64(1),
-            is_current: row.flag(2),
-            comment: None,
+        .map(|row| {
+            let name = row.text(0);
+            DatabaseInfo {
+                size_bytes: sizes.get(&name).copied(),
+                name,
+                is_current: row.flag(1),
+                comment: None,
+            }
         })
         .collect())
 }
@@ -105,6 +131,9 @@ fn table_info(row: &Row, schema: &str) -> TableInfo {
 
 const TABLE_COLUMNS: &str =
     "TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_ROWS, DATA_LENGTH + INDEX_LENGTH, TABLE_COMMENT";
+/// The same columns, with no row estimate or size: see `STATS_TABLE_LIMIT`.
+const TABLE_COLUMNS_WITHOUT_STATS: &str =
+    "TABLE_NAME, TABLE_TYPE, ENGINE, NULL, NULL, TABLE_COMMENT";
 
 pub async fn tables(
     conn: &mut RawConn,
@@ -116,8 +145,23 @@ pub async fn tables(
         Some(false) => format!("AND TABLE_TYPE IN {TABLE_TYPES}"),
         None => String::new(),
     };
+    let count = conn
+        .query_params(
+            "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
+            &[Some(schema)],
+        )
+        .await?;
+    let many = rows(&count)
+        .next()
+        .and_then(|row| row.i64(0))
+        .is_some_and(|n| n > STATS_TABLE_LIMIT);
+    let columns = if many {
+        TABLE_COLUMNS_WITHOUT_STATS
+    } else {
+        TABLE_COLUMNS
+    };
     let sql = format!(
-        "SELECT {TABLE_COLUMNS} FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? {filter} ORDER BY TABLE_NAME"
+        "SELECT {columns} FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? {filter} ORDER BY TABLE_NAME"
     );
     let r = conn.query_params(&sql, &[Some(schema)]).await?;
     Ok(rows(&r).map(|row| table_info(&row, schema)).collect())
@@ -143,15 +187,18 @@ pub async fn columns(conn: &mut RawConn, schema: &str, table: &str) -> DbResult<
                     c.COLUMN_KEY, c.EXTRA, c.GENERATION_EXPRESSION, c.CHARACTER_SET_NAME,
                     c.COLLATION_NAME, c.COLUMN_COMMENT,
                     EXISTS (SELECT 1 FROM information_schema.STATISTICS s
-                             WHERE s.TABLE_SCHEMA = c.TABLE_SCHEMA AND s.TABLE_NAME = c.TABLE_NAME
+                             WHERE s.TABLE_SCHEMA = ? AND s.TABLE_NAME = ?
                                AND s.COLUMN_NAME = c.COLUMN_NAME AND s.NON_UNIQUE = 0
                                AND (SELECT COUNT(*) FROM information_schema.STATISTICS s2
-                                     WHERE s2.TABLE_SCHEMA = s.TABLE_SCHEMA AND s2.TABLE_NAME = s.TABLE_NAME
+                                     WHERE s2.TABLE_SCHEMA = ? AND s2.TABLE_NAME = ?
                                        AND s2.INDEX_NAME = s.INDEX_NAME) = 1)
                FROM information_schema.COLUMNS c
               WHERE c.TABLE_SCHEMA = ? AND c.TABLE_NAME = ?
               ORDER BY c.ORDINAL_POSITION",
-            &[Some(schema), Some(table)],
+            // Constants, not c.TABLE_SCHEMA: information_schema only opens the one table
+            // when the schema and table are given as values. Correlated, MariaDB read the
+            // statistics of every table on the server (4.6 s with 20,000 tables elsewhere).
+            &[Some(schema), Some(table)].repeat(3),
         )
         .await?;
     Ok(rows(&r)
@@ -292,31 +339,53 @@ fn quote_plain(name: &str) -> String {
     }
 }
 
-/// Foreign keys of the table (`incoming` false) or pointing at it (`incoming` true).
+/// Foreign keys of the table (`incoming` false) or pointing at it from tables of the same
+/// database (`incoming` true). Incoming keys are looked for in the table's own database
+/// only: information_schema can only find them by opening every table it searches, and
+/// searching the whole server took 9.6 s with 20,000 tables in another database.
 pub async fn foreign_keys(
     conn: &mut RawConn,
     schema: &str,
     table: &str,
     incoming: bool,
 ) -> DbResult<Vec<ForeignKeyInfo>> {
-    let side = if incoming {
-        "k.REFERENCED_TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME = ?"
+    // Two queries, not a join: joined, MariaDB scanned REFERENTIAL_CONSTRAINTS over every
+    // database whatever the constants; alone, each opens only the tables it names.
+    let (keys_filter, rules_filter) = if incoming {
+        (
+            "TABLE_SCHEMA = ? AND REFERENCED_TABLE_SCHEMA = TABLE_SCHEMA AND REFERENCED_TABLE_NAME = ?",
+            "CONSTRAINT_SCHEMA = ? AND REFERENCED_TABLE_NAME = ?",
+        )
     } else {
-        "k.TABLE_SCHEMA = ? AND k.TABLE_NAME = ?"
+        (
+            "TABLE_SCHEMA = ? AND TABLE_NAME = ? AND REFERENCED_TABLE_NAME IS NOT NULL",
+            "CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?",
+        )
     };
-    let sql = format!(
-        "SELECT k.CONSTRAINT_NAME, k.TABLE_SCHEMA, k.TABLE_NAME, k.COLUMN_NAME,
-                k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME,
-                r.UPDATE_RULE, r.DELETE_RULE
-           FROM information_schema.KEY_COLUMN_USAGE k
-           JOIN information_schema.REFERENTIAL_CONSTRAINTS r
-             ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
-            AND r.TABLE_NAME = k.TABLE_NAME
-          WHERE {side} AND k.REFERENCED_TABLE_NAME IS NOT NULL
-          ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION"
-    );
+    let params = [Some(schema), Some(table)];
+    let rules = conn
+        .query_params(
+            &format!(
+                "SELECT TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE
+                   FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE {rules_filter}"
+            ),
+            &params,
+        )
+        .await?;
+    let rules: std::collections::HashMap<(String, String), (String, String)> = rows(&rules)
+        .map(|row| ((row.text(0), row.text(1)), (row.text(2), row.text(3))))
+        .collect();
     let r = conn
-        .query_params(&sql, &[Some(schema), Some(table)])
+        .query_params(
+            &format!(
+                "SELECT CONSTRAINT_NAME, TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME,
+                        REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
+                   FROM information_schema.KEY_COLUMN_USAGE
+                  WHERE {keys_filter}
+                  ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION"
+            ),
+            &params,
+        )
         .await?;
     let mut out: Vec<ForeignKeyInfo> = Vec::new();
     for row in rows(&r) {
@@ -326,17 +395,23 @@ pub async fn foreign_keys(
                 last.columns.push(row.text(3));
                 last.referenced_columns.push(row.text(6));
             }
-            _ => out.push(ForeignKeyInfo {
-                name,
-                schema: row.owned(1),
-                table: owner,
-                columns: vec![row.text(3)],
-                referenced_schema: row.owned(4),
-                referenced_table: row.text(5),
-                referenced_columns: vec![row.text(6)],
-                on_update: row.text(7),
-                on_delete: row.text(8),
-            }),
+            _ => {
+                // A key column without a constraint row is not a foreign key.
+                let Some((on_update, on_delete)) = rules.get(&(owner.clone(), name.clone())) else {
+                    continue;
+                };
+                out.push(ForeignKeyInfo {
+                    on_update: on_update.clone(),
+                    on_delete: on_delete.clone(),
+                    name,
+                    schema: row.owned(1),
+                    table: owner,
+                    columns: vec![row.text(3)],
+                    referenced_schema: row.owned(4),
+                    referenced_table: row.text(5),
+                    referenced_columns: vec![row.text(6)],
+                })
+            }
         }
     }
     Ok(out)
