@@ -1,9 +1,9 @@
 //! How WebKitGTK draws the window on Linux, decided before anything else starts.
 //!
 //! WebKitGTK composites through OpenGL by default. Without a GPU that is Mesa's software
-//! rasterizer (llvmpipe), and on such a machine the non-composited path measured better on
-//! every count: idle memory 70 MB lower, start 270 ms sooner, Run → first row painted 100 ms
-//! sooner (BENCHMARKS.md). With a GPU, compositing is WebKit's tested default and stays on.
+//! rasterizer (llvmpipe), and on such a machine the non-composited path idled 65–80 MB
+//! lighter in every run and painted the first rows sooner in three runs of four
+//! (BENCHMARKS.md). With a GPU, compositing is WebKit's tested default and stays on.
 
 use std::path::Path;
 
