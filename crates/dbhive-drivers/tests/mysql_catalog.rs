@@ -98,7 +98,12 @@ async fn a_server_that_never_answers_times_out_and_one_without_tls_is_refused() 
     let started = std::time::Instant::now();
     let e = connect_err(&config, None).await;
     assert_eq!(e.kind, ErrorKind::Timeout, "{e:?}");
-    assert!(started.elapsed() < Duration::from_secs(3));
+    // Well under the 10 s default: the 1 s setting was the one applied.
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "gave up after {:?}",
+        started.elapsed()
+    );
 
     config.port = Some(fake_server(true).await);
     config.tls = TlsMode::Require;

@@ -483,7 +483,7 @@ async fn wait_until_running(conn: &Arc<dyn Connection>, id: i64, needle: &str) {
 /// The client has the server's "query interrupted" error before the server thread has
 /// finished its cleanup and left the statement (a clean-clone run once saw the killed scan
 /// still listed right after the error), so this polls. An unkilled scan of 10^8 rows would
-/// still be listed after two seconds.
+/// still be listed after five seconds.
 async fn gone_within(conn: &Arc<dyn Connection>, id: i64, needle: &str, limit: Duration) -> bool {
     let deadline = Instant::now() + limit;
     while still_running(conn, id, needle).await {
@@ -503,24 +503,23 @@ async fn cancel_kills_the_query_on_the_server_and_the_session_goes_on() {
     let id = connection_id(&session).await;
 
     let stream = session.clone().execute(
-        "SELECT SLEEP(60) /* cancel-me */".into(),
+        "SELECT SLEEP(600) /* cancel-me */".into(),
         QueryOptions::default(),
     );
     let handle = stream.handle();
     let waiting = tokio::spawn(collect(stream));
     wait_until_running(&conn, id, "cancel-me").await;
-    let asked = Instant::now();
     handle.cancel();
-    let out = waiting.await.expect("collector");
-    let took = asked.elapsed();
-    assert!(took < Duration::from_secs(1), "cancel took {took:?}");
+    let out = within("the cancelled sleep", waiting)
+        .await
+        .expect("collector");
     assert!(out.cancelled);
     assert_eq!(
         out.error.as_ref().map(|e| e.kind),
         Some(ErrorKind::Cancelled)
     );
     assert!(
-        gone_within(&conn, id, "cancel-me", Duration::from_secs(2)).await,
+        gone_within(&conn, id, "cancel-me", Duration::from_secs(5)).await,
         "the processlist still shows it"
     );
     assert_eq!(
@@ -540,13 +539,12 @@ async fn cancel_kills_the_query_on_the_server_and_the_session_goes_on() {
     let waiting = tokio::spawn(collect(stream));
     wait_until_running(&conn, id, "big-scan").await;
     handle.cancel();
-    let out = tokio::time::timeout(Duration::from_secs(5), waiting)
+    let out = within("the cancelled scan", waiting)
         .await
-        .expect("ends promptly")
         .expect("collector");
     assert!(out.cancelled);
     assert!(
-        gone_within(&conn, id, "big-scan", Duration::from_secs(2)).await,
+        gone_within(&conn, id, "big-scan", Duration::from_secs(5)).await,
         "the processlist still shows the scan"
     );
     assert_eq!(
@@ -599,18 +597,19 @@ async fn a_timeout_cancels_on_the_server() {
     let conn = mysql().await;
     let session = conn.open_session(None).await.expect("session");
     let id = connection_id(&session).await;
-    let started = Instant::now();
-    let out = collect(session.clone().execute(
-        "SELECT SLEEP(30) /* timed-out */".into(),
-        QueryOptions {
-            timeout_ms: Some(300),
-        },
-    ))
+    let out = within(
+        "a 300 ms timeout on a 10-minute sleep",
+        collect(session.clone().execute(
+            "SELECT SLEEP(600) /* timed-out */".into(),
+            QueryOptions {
+                timeout_ms: Some(300),
+            },
+        )),
+    )
     .await;
-    assert!(started.elapsed() < Duration::from_secs(3));
     assert_eq!(out.error.expect("timeout error").kind, ErrorKind::Timeout);
     assert!(
-        gone_within(&conn, id, "timed-out", Duration::from_secs(2)).await,
+        gone_within(&conn, id, "timed-out", Duration::from_secs(5)).await,
         "the processlist still shows it"
     );
     assert_eq!(
@@ -625,13 +624,13 @@ async fn dropping_the_stream_stops_the_query() {
     let session = conn.open_session(None).await.expect("session");
     let id = connection_id(&session).await;
     let stream = session.clone().execute(
-        "SELECT SLEEP(60) /* dropped */".into(),
+        "SELECT SLEEP(600) /* dropped */".into(),
         QueryOptions::default(),
     );
     wait_until_running(&conn, id, "dropped").await;
     drop(stream);
     assert!(
-        gone_within(&conn, id, "dropped", Duration::from_secs(3)).await,
+        gone_within(&conn, id, "dropped", Duration::from_secs(5)).await,
         "the server kept running it"
     );
 }
@@ -642,15 +641,14 @@ async fn a_session_whose_connection_is_killed_reports_it_and_reconnects() {
     let session = conn.open_session(None).await.expect("session");
     let id = connection_id(&session).await;
     let stream = session.clone().execute(
-        "SELECT SLEEP(60) /* doomed */".into(),
+        "SELECT SLEEP(600) /* doomed */".into(),
         QueryOptions::default(),
     );
     let waiting = tokio::spawn(collect(stream));
     wait_until_running(&conn, id, "doomed").await;
     run(&conn, &format!("KILL CONNECTION {id}")).await.ok();
-    let out = tokio::time::timeout(Duration::from_secs(5), waiting)
+    let out = within("the statement on a killed connection", waiting)
         .await
-        .expect("ends")
         .expect("collector");
     let e = out.error.expect("an error");
     assert_eq!(e.kind, ErrorKind::Connection, "{e:?}");
@@ -697,7 +695,7 @@ async fn idle_connections_killed_by_the_server_are_replaced() {
         .await
         .ok();
     }
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let left = run(
             &killer,

@@ -390,7 +390,7 @@ async fn cancel_stops_pg_sleep_on_the_server_and_the_session_goes_on() {
     let pid = backend_pid(&session).await;
 
     let stream = session.clone().execute(
-        "SELECT pg_sleep(60) /* cancel-me */".into(),
+        "SELECT pg_sleep(600) /* cancel-me */".into(),
         QueryOptions::default(),
     );
     let handle = stream.handle();
@@ -401,20 +401,22 @@ async fn cancel_stops_pg_sleep_on_the_server_and_the_session_goes_on() {
         assert!(Instant::now() < deadline, "the sleep never started");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let asked = Instant::now();
     handle.cancel();
-    let out = waiting.await.expect("collector");
-    let took = asked.elapsed();
-    assert!(took < Duration::from_secs(1), "cancel took {took:?}");
+    let out = within("the cancelled sleep", waiting)
+        .await
+        .expect("collector");
     assert!(out.cancelled);
     assert_eq!(
         out.error.as_ref().map(|e| e.kind),
         Some(ErrorKind::Cancelled)
     );
-    assert!(
-        !still_running(&conn, pid, "cancel-me").await,
-        "pg_stat_activity still shows it"
-    );
+    // The backend reports itself idle just before it says it is ready, which can be a moment
+    // after the client has the cancel error; a sleep that was not cancelled stays for minutes.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while still_running(&conn, pid, "cancel-me").await {
+        assert!(Instant::now() < deadline, "pg_stat_activity still shows it");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(
         *run_on(&session, "SELECT 'still here'").await.ok().scalar(),
         Value::Text("still here".into())
@@ -430,15 +432,16 @@ async fn cancel_stops_pg_sleep_on_the_server_and_the_session_goes_on() {
 async fn a_timeout_cancels_on_the_server() {
     let conn = pg().await;
     let session = conn.open_session(None).await.expect("session");
-    let started = Instant::now();
-    let out = collect(session.clone().execute(
-        "SELECT pg_sleep(30)".into(),
-        QueryOptions {
-            timeout_ms: Some(300),
-        },
-    ))
+    let out = within(
+        "a 300 ms timeout on a 10-minute sleep",
+        collect(session.clone().execute(
+            "SELECT pg_sleep(600)".into(),
+            QueryOptions {
+                timeout_ms: Some(300),
+            },
+        )),
+    )
     .await;
-    assert!(started.elapsed() < Duration::from_secs(3));
     let e = out.error.expect("timeout error");
     assert_eq!(e.kind, ErrorKind::Timeout);
     assert_eq!(
@@ -453,7 +456,7 @@ async fn dropping_the_stream_stops_the_query() {
     let session = conn.open_session(None).await.expect("session");
     let pid = backend_pid(&session).await;
     let stream = session.clone().execute(
-        "SELECT pg_sleep(60) /* dropped */".into(),
+        "SELECT pg_sleep(600) /* dropped */".into(),
         QueryOptions::default(),
     );
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -462,7 +465,7 @@ async fn dropping_the_stream_stops_the_query() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     drop(stream);
-    let deadline = Instant::now() + Duration::from_secs(3);
+    let deadline = Instant::now() + Duration::from_secs(10);
     while still_running(&conn, pid, "dropped").await {
         assert!(Instant::now() < deadline, "the server kept running it");
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -475,7 +478,7 @@ async fn a_session_whose_server_process_dies_reports_it_and_reconnects() {
     let session = conn.open_session(None).await.expect("session");
     let pid = backend_pid(&session).await;
     let stream = session.clone().execute(
-        "SELECT pg_sleep(60) /* doomed */".into(),
+        "SELECT pg_sleep(600) /* doomed */".into(),
         QueryOptions::default(),
     );
     let waiting = tokio::spawn(collect(stream));
@@ -487,9 +490,8 @@ async fn a_session_whose_server_process_dies_reports_it_and_reconnects() {
     run(&conn, &format!("SELECT pg_terminate_backend({pid})"))
         .await
         .ok();
-    let out = tokio::time::timeout(Duration::from_secs(5), waiting)
+    let out = within("the statement on a killed backend", waiting)
         .await
-        .expect("ends")
         .expect("collector");
     let e = out.error.expect("an error");
     assert_eq!(e.kind, ErrorKind::Connection, "{e:?}");
@@ -519,7 +521,7 @@ async fn idle_connections_killed_by_the_server_are_replaced_silently_for_metadat
     run(&killer, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dbhive-idle-kill-test'")
         .await
         .ok();
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let left = run(&killer, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dbhive-idle-kill-test'")
             .await

@@ -3,7 +3,7 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use dbhive_core::{
@@ -194,14 +194,11 @@ async fn cancel_interrupts_a_runaway_recursive_query() {
     let handle = stream.handle();
     let waiting = tokio::spawn(collect(stream));
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let asked = Instant::now();
     handle.cancel();
-    let out = waiting.await.expect("collector");
-    assert!(
-        asked.elapsed() < Duration::from_secs(1),
-        "took {:?}",
-        asked.elapsed()
-    );
+    // The query never ends by itself: only the cancel can end it.
+    let out = within("the cancelled recursive query", waiting)
+        .await
+        .expect("collector");
     assert_eq!(out.error.map(|e| e.kind), Some(ErrorKind::Cancelled));
     assert_eq!(
         *run_on(&session, "SELECT 'after'").await.ok().scalar(),

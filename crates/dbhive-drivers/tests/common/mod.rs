@@ -10,6 +10,20 @@ use dbhive_core::{
     Secret, Session, Value,
 };
 
+/// How long a test waits for something that should take a moment before it calls it a hang.
+/// It tells "stopped" from "ran its course" (the statements it guards run for minutes), not
+/// fast from slow: these machines are shared, and a timing bound tight enough to measure
+/// speed would fail on a busy one. Speed is measured in BENCHMARKS.md.
+pub const HANG_GUARD: Duration = Duration::from_secs(30);
+
+/// Awaits `fut`, failing the test with `what` if it is still pending after [`HANG_GUARD`].
+pub async fn within<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T {
+    match tokio::time::timeout(HANG_GUARD, fut).await {
+        Ok(v) => v,
+        Err(_) => panic!("{what}: still waiting after {HANG_GUARD:?}"),
+    }
+}
+
 /// The test PostgreSQL's URL. Its absence is a failure, never a skip: the README's test
 /// command starts the server and sets it.
 pub fn pg_url() -> String {
