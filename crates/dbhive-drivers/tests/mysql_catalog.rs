@@ -208,6 +208,9 @@ CREATE TABLE `child.table` (
   SPATIAL INDEX sp_shape (shape)
 ) ENGINE=InnoDB;
 CREATE TABLE `log` (msg TEXT) ENGINE=MyISAM;
+-- Counted and listed with the tables; a sequence is neither.
+CREATE TABLE `versioned` (id INT PRIMARY KEY) WITH SYSTEM VERSIONING;
+CREATE SEQUENCE `ticket numbers`;
 CREATE TRIGGER `before write` BEFORE INSERT ON `child.table` FOR EACH ROW SET NEW.note = COALESCE(NEW.note, 'x');
 CREATE VIEW `v: selected` AS SELECT id, `Order` FROM `select` WHERE id > 1;
 CREATE PROCEDURE `two results`(IN n INT, OUT total INT) COMMENT 'runs twice' BEGIN SELECT n; SET total = n; END;
@@ -243,7 +246,7 @@ async fn the_tree_and_describe_handle_awkward_names() {
             .find(|n| n.folder == Some(f))
             .and_then(|n| n.count)
     };
-    assert_eq!(count(FolderKind::Tables), Some(4), "{folders:?}");
+    assert_eq!(count(FolderKind::Tables), Some(5), "{folders:?}");
     assert_eq!(count(FolderKind::Views), Some(1));
     assert_eq!(count(FolderKind::Procedures), Some(1));
     assert_eq!(count(FolderKind::Functions), Some(1));
@@ -261,7 +264,10 @@ async fn the_tree_and_describe_handle_awkward_names() {
         .await
         .expect("tables");
     let names: Vec<&str> = tables.iter().map(|n| n.name.as_str()).collect();
-    assert_eq!(names, ["child.table", "log", "my table", "select"]);
+    assert_eq!(
+        names,
+        ["child.table", "log", "my table", "select", "versioned"]
+    );
     let select = tables.iter().find(|n| n.name == "select").expect("select");
     let estimate = select.row_estimate.expect("row estimate");
     assert!(
@@ -518,7 +524,8 @@ async fn the_tree_and_describe_handle_awkward_names() {
         .tables(Some(DB), None)
         .await
         .expect("tables of another db");
-    assert_eq!(tables.len(), 5, "four tables and a view");
+    // Everything a FROM clause can name, for completion: the sequence too.
+    assert_eq!(tables.len(), 7, "five tables, a view and a sequence");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -110,6 +110,7 @@ pub async fn databases(conn: &mut RawConn) -> DbResult<Vec<DatabaseInfo>> {
         .collect())
 }
 
+/// What the Tables folder holds; `folder_counts` matches the same three names.
 const TABLE_TYPES: &str = "('BASE TABLE', 'SYSTEM VERSIONED', 'SYSTEM VIEW')";
 
 fn table_info(row: &Row, schema: &str) -> TableInfo {
@@ -549,23 +550,34 @@ struct FolderCounts {
     functions: i64,
 }
 
+/// One pass over each catalog table, grouped by type: MariaDB reads every table's definition
+/// file to tell a view from a table, so each TABLE_TYPE filter costs a full pass (0.5 s at
+/// 20,000 tables), and filtering tables and views separately cost two.
 async fn folder_counts(conn: &mut RawConn, schema: &str) -> DbResult<FolderCounts> {
-    let sql = format!(
-        "SELECT (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN {TABLE_TYPES}),
-                (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'VIEW'),
-                (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? AND ROUTINE_TYPE = 'PROCEDURE'),
-                (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? AND ROUTINE_TYPE = 'FUNCTION')"
-    );
-    let r = conn.query_params(&sql, &[Some(schema); 4]).await?;
-    let row = rows(&r)
-        .next()
-        .ok_or_else(|| DbError::internal("counts query returned no row"))?;
-    Ok(FolderCounts {
-        tables: row.i64(0).unwrap_or(0),
-        views: row.i64(1).unwrap_or(0),
-        procedures: row.i64(2).unwrap_or(0),
-        functions: row.i64(3).unwrap_or(0),
-    })
+    let sql = "SELECT 'T', TABLE_TYPE, COUNT(*) FROM information_schema.TABLES
+                WHERE TABLE_SCHEMA = ? GROUP BY TABLE_TYPE
+               UNION ALL
+               SELECT 'R', ROUTINE_TYPE, COUNT(*) FROM information_schema.ROUTINES
+                WHERE ROUTINE_SCHEMA = ? GROUP BY ROUTINE_TYPE";
+    let r = conn.query_params(sql, &[Some(schema); 2]).await?;
+    let mut c = FolderCounts {
+        tables: 0,
+        views: 0,
+        procedures: 0,
+        functions: 0,
+    };
+    for row in rows(&r) {
+        let n = row.i64(2).unwrap_or(0);
+        let slot = match (row.opt(0), row.opt(1)) {
+            (Some("T"), Some("VIEW")) => &mut c.views,
+            (Some("T"), Some("BASE TABLE" | "SYSTEM VERSIONED" | "SYSTEM VIEW")) => &mut c.tables,
+            (Some("R"), Some("PROCEDURE")) => &mut c.procedures,
+            (Some("R"), Some("FUNCTION")) => &mut c.functions,
+            _ => continue,
+        };
+        *slot += n;
+    }
+    Ok(c)
 }
 
 /// The MySQL tree: database > Tables / Views / Procedures / Functions > object > columns
