@@ -208,9 +208,9 @@ CREATE TABLE `child.table` (
   SPATIAL INDEX sp_shape (shape)
 ) ENGINE=InnoDB;
 CREATE TABLE `log` (msg TEXT) ENGINE=MyISAM;
--- Counted and listed with the tables; a sequence is neither.
+-- Counted and listed with the tables; a sequence has its own folder.
 CREATE TABLE `versioned` (id INT PRIMARY KEY) WITH SYSTEM VERSIONING;
-CREATE SEQUENCE `ticket numbers`;
+CREATE SEQUENCE `ticket numbers` COMMENT 'one per support ticket';
 CREATE TRIGGER `before write` BEFORE INSERT ON `child.table` FOR EACH ROW SET NEW.note = COALESCE(NEW.note, 'x');
 CREATE VIEW `v: selected` AS SELECT id, `Order` FROM `select` WHERE id > 1;
 CREATE PROCEDURE `two results`(IN n INT, OUT total INT) COMMENT 'runs twice' BEGIN SELECT n; SET total = n; END;
@@ -250,6 +250,7 @@ async fn the_tree_and_describe_handle_awkward_names() {
     assert_eq!(count(FolderKind::Views), Some(1));
     assert_eq!(count(FolderKind::Procedures), Some(1));
     assert_eq!(count(FolderKind::Functions), Some(1));
+    assert_eq!(count(FolderKind::Sequences), Some(1));
     let folder = |f: FolderKind| {
         folders
             .iter()
@@ -293,6 +294,30 @@ async fn the_tree_and_describe_handle_awkward_names() {
         .expect("functions");
     assert_eq!(funcs[0].name, "add_one(x int(11))");
     assert_eq!(funcs[0].detail.as_deref(), Some("→ int(11)"));
+    let seqs = conn
+        .list_children(&folder(FolderKind::Sequences))
+        .await
+        .expect("sequences");
+    assert_eq!(seqs.len(), 1);
+    assert_eq!(seqs[0].kind, NodeKind::Sequence);
+    assert_eq!(seqs[0].name, "ticket numbers");
+    assert_eq!(seqs[0].comment.as_deref(), Some("one per support ticket"));
+    let ddl = conn
+        .ddl(&TableRef::new(Some(DB), "ticket numbers"))
+        .await
+        .expect("sequence ddl");
+    assert!(ddl.starts_with("CREATE SEQUENCE `ticket numbers`"), "{ddl}");
+    // Most databases have none, and get no empty folder.
+    let plain = conn
+        .list_children(&current.path)
+        .await
+        .expect("folders of the test db");
+    assert!(
+        plain
+            .iter()
+            .all(|n| n.folder != Some(FolderKind::Sequences)),
+        "{plain:?}"
+    );
     let views = conn
         .list_children(&folder(FolderKind::Views))
         .await

@@ -489,6 +489,19 @@ pub async fn routines(
         .collect())
 }
 
+/// MariaDB's sequences (10.3+): tables of type SEQUENCE, named with their comment.
+async fn sequences(conn: &mut RawConn, schema: &str) -> DbResult<Vec<(String, Option<String>)>> {
+    let r = conn
+        .query_params(
+            "SELECT TABLE_NAME, NULLIF(TABLE_COMMENT, '') FROM information_schema.TABLES
+              WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'SEQUENCE'
+              ORDER BY TABLE_NAME",
+            &[Some(schema)],
+        )
+        .await?;
+    Ok(rows(&r).map(|row| (row.text(0), row.owned(1))).collect())
+}
+
 pub async fn describe(
     conn: &mut RawConn,
     schema: &str,
@@ -512,8 +525,22 @@ pub async fn ddl(conn: &mut RawConn, schema: &str, table: &TableRef) -> DbResult
     let info = self::table(conn, schema, table).await?;
     let qualified = format!("{}.{}", quote(schema), quote(&info.name));
     let view = info.kind == TableKind::View;
+    // SHOW CREATE TABLE on a sequence gives the table that stores it, not the statement
+    // that made it.
+    let sequence = !view && {
+        let r = conn
+            .query_params(
+                "SELECT 1 FROM information_schema.TABLES
+                  WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = 'SEQUENCE'",
+                &[Some(schema), Some(&info.name)],
+            )
+            .await?;
+        rows(&r).next().is_some()
+    };
     let sql = if view {
         format!("SHOW CREATE VIEW {qualified}")
+    } else if sequence {
+        format!("SHOW CREATE SEQUENCE {qualified}")
     } else {
         format!("SHOW CREATE TABLE {qualified}")
     };
@@ -524,7 +551,7 @@ pub async fn ddl(conn: &mut RawConn, schema: &str, table: &TableRef) -> DbResult
         .and_then(|row| row.get(1).cloned().flatten())
         .ok_or_else(|| not_found(table))?;
     out.push_str(";\n");
-    if !view {
+    if !view && !sequence {
         for trigger in triggers(conn, schema, &info.name).await? {
             let r = conn
                 .text_query(&format!(
@@ -548,6 +575,7 @@ struct FolderCounts {
     views: i64,
     procedures: i64,
     functions: i64,
+    sequences: i64,
 }
 
 /// One pass over each catalog table, grouped by type: MariaDB reads every table's definition
@@ -565,11 +593,13 @@ async fn folder_counts(conn: &mut RawConn, schema: &str) -> DbResult<FolderCount
         views: 0,
         procedures: 0,
         functions: 0,
+        sequences: 0,
     };
     for row in rows(&r) {
         let n = row.i64(2).unwrap_or(0);
         let slot = match (row.opt(0), row.opt(1)) {
             (Some("T"), Some("VIEW")) => &mut c.views,
+            (Some("T"), Some("SEQUENCE")) => &mut c.sequences,
             (Some("T"), Some("BASE TABLE" | "SYSTEM VERSIONED" | "SYSTEM VIEW")) => &mut c.tables,
             (Some("R"), Some("PROCEDURE")) => &mut c.procedures,
             (Some("R"), Some("FUNCTION")) => &mut c.functions,
@@ -612,6 +642,14 @@ pub async fn list_children(conn: &mut RawConn, path: &[String]) -> DbResult<Vec<
                 path,
                 Some(c.functions),
             ));
+            // As on PostgreSQL, shown only where there are some: most databases have none.
+            if c.sequences > 0 {
+                out.push(SchemaNode::folder(
+                    FolderKind::Sequences,
+                    path,
+                    Some(c.sequences),
+                ));
+            }
             Ok(out)
         }
         [db, folder] => match FolderKind::from_key(folder) {
@@ -641,6 +679,15 @@ pub async fn list_children(conn: &mut RawConn, path: &[String]) -> DbResult<Vec<
                     })
                     .collect())
             }
+            Some(FolderKind::Sequences) => Ok(sequences(conn, db)
+                .await?
+                .into_iter()
+                .map(|(name, comment)| {
+                    let mut n = SchemaNode::new(NodeKind::Sequence, name, path);
+                    n.comment = comment;
+                    n
+                })
+                .collect()),
             _ => Err(unknown_path(path)),
         },
         [db, folder, name] => {
