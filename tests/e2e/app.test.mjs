@@ -217,6 +217,7 @@ test("a PostgreSQL connection is added through the dialog, its password in the k
   ensureWideSchema();
   psql(`DROP SCHEMA IF EXISTS e2e CASCADE; CREATE SCHEMA e2e;
         CREATE TABLE e2e.people (id int PRIMARY KEY, name text NOT NULL, nickname text, born date);
+        CREATE SEQUENCE e2e.ticket_no START 100 INCREMENT 5;
         INSERT INTO e2e.people VALUES (1, 'Ada', NULL, '1815-12-10'), (2, 'Grace', '', '1906-12-09');`);
   await (await css('[data-testid="new-connection"]')).click();
   const dialog = await waitVisible(d, '[data-testid="connection-dialog"]');
@@ -273,6 +274,18 @@ test("the PostgreSQL tree expands down to columns", async () => {
   assert.match(await name.getAttribute("title"), /text NOT NULL/);
   await nodeAt(id, [pg.database, "e2e", "tables", "people", "born"]);
   await screenshot(d, "pg-tree-columns");
+
+  // A sequence's menu offers its DDL: the CREATE SEQUENCE, not the table that stores it.
+  await (await nodeAt(id, [pg.database, "e2e", "sequences"])).click();
+  await (await nodeAt(id, [pg.database, "e2e", "sequences", "ticket_no"])).click();
+  await (await css('[data-testid="tree"]')).sendKeys(Key.chord(Key.SHIFT, Key.F10));
+  const menu = await waitVisible(d, '[data-testid="context-menu"]');
+  await (await menu.findElement(By.xpath(".//*[text()='Show DDL']"))).click();
+  const ddl = await waitVisible(d, '[data-testid="ddl"]');
+  const text = await (await ddl.findElement(By.css('[data-testid="viewer-text"]'))).getText();
+  assert.match(text, /^CREATE SEQUENCE e2e\.ticket_no\n {4}AS bigint\n {4}START WITH 100\n {4}INCREMENT BY 5\n/);
+  await screenshot(d, "pg-sequence-ddl");
+  await (await css("body")).sendKeys(Key.ESCAPE);
 });
 
 test("a PostgreSQL query's values are read from the grid", async () => {

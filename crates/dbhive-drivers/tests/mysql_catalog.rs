@@ -303,7 +303,7 @@ async fn the_tree_and_describe_handle_awkward_names() {
     assert_eq!(seqs[0].name, "ticket numbers");
     assert_eq!(seqs[0].comment.as_deref(), Some("one per support ticket"));
     let ddl = conn
-        .ddl(&TableRef::new(Some(DB), "ticket numbers"))
+        .ddl(seqs[0].table.as_ref().expect("the sequence's reference"))
         .await
         .expect("sequence ddl");
     assert!(ddl.starts_with("CREATE SEQUENCE `ticket numbers`"), "{ddl}");

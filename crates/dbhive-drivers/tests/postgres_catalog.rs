@@ -230,6 +230,20 @@ async fn the_tree_and_describe_handle_awkward_names() {
     );
     assert_eq!(count(FolderKind::Functions), Some(1));
     assert_eq!(count(FolderKind::Procedures), Some(1));
+    let sequences_folder = folders
+        .iter()
+        .find(|n| n.folder == Some(FolderKind::Sequences))
+        .expect("sequences");
+    let sequences = conn
+        .list_children(&sequences_folder.path)
+        .await
+        .expect("sequences");
+    assert!(sequences.iter().all(|n| n.kind == NodeKind::Sequence));
+    let ddl = conn
+        .ddl(sequences[0].table.as_ref().expect("a sequence's reference"))
+        .await
+        .expect("sequence ddl from its node");
+    assert!(ddl.starts_with("CREATE SEQUENCE "), "{ddl}");
 
     let tables_folder = folders
         .iter()
@@ -466,6 +480,46 @@ async fn ddl_recreates_an_identical_table() {
         ddl,
         "DDL is stable"
     );
+
+    // Sequences: their definition, comment and owning column, not their state columns.
+    run(
+        &conn,
+        r#"
+        CREATE SEQUENCE "ddl test"."Ticket ""no""" AS integer START 100 INCREMENT 5
+          MINVALUE 10 MAXVALUE 100000 CACHE 3 CYCLE;
+        COMMENT ON SEQUENCE "ddl test"."Ticket ""no""" IS 'one per ticket';
+        CREATE SEQUENCE "ddl test".parent_ids OWNED BY "ddl test".parent.id;
+        "#,
+    )
+    .await
+    .ok();
+    let state = |seq: &str| {
+        format!(
+            "SELECT (s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,
+                     s.seqcycle, obj_description(s.seqrelid, 'pg_class'),
+                     (SELECT d.refobjid::regclass || '.' || d.refobjsubid FROM pg_depend d
+                       WHERE d.objid = s.seqrelid AND d.deptype = 'a'))::text
+               FROM pg_sequence s WHERE s.seqrelid = '{seq}'::regclass"
+        )
+    };
+    for (seq, bare) in [
+        (r#""ddl test"."Ticket ""no""""#, r#"Ticket "no""#),
+        (r#""ddl test".parent_ids"#, "parent_ids"),
+    ] {
+        let before = run(&conn, &state(seq)).await.ok().scalar().clone();
+        let seq_ref = TableRef::new(Some("ddl test"), bare);
+        let ddl = conn.ddl(&seq_ref).await.expect("sequence ddl");
+        assert!(
+            ddl.starts_with(&format!("CREATE SEQUENCE {seq}\n")),
+            "{ddl}"
+        );
+        assert!(!ddl.contains("last_value"), "{ddl}");
+        run(&conn, &format!("DROP SEQUENCE {seq}")).await.ok();
+        run(&conn, &ddl).await.ok();
+        let after = run(&conn, &state(seq)).await.ok().scalar().clone();
+        assert_ne!(before, Value::Null);
+        assert_eq!(before, after, "{ddl}");
+    }
 
     let view = conn
         .ddl(&TableRef::new(Some("pg_catalog"), "pg_tables"))

@@ -242,6 +242,8 @@ export function SchemaTree(props: {
       const { node, conn } = row;
       if (node.table !== null && tableLike.has(node.kind)) {
         items.push({ label: "Open data (first 1000 rows)", action: () => actions.openData(conn, node) });
+      }
+      if (node.table !== null && (tableLike.has(node.kind) || node.kind === "sequence")) {
         items.push({ label: "Show DDL", action: () => actions.showDdl(conn, node) });
       }
       items.push({ label: "New query here", action: () => actions.newQuery(conn, node.table !== null ? `SELECT *\n  FROM ${qualified(node)}\n LIMIT 100;` : undefined) });

@@ -683,7 +683,9 @@ pub async fn list_children(conn: &mut RawConn, path: &[String]) -> DbResult<Vec<
                 .await?
                 .into_iter()
                 .map(|(name, comment)| {
-                    let mut n = SchemaNode::new(NodeKind::Sequence, name, path);
+                    let mut n = SchemaNode::new(NodeKind::Sequence, name.clone(), path);
+                    // A table underneath: its DDL and `SELECT * FROM` it work.
+                    n.table = Some(TableRef::new(Some(db), &name));
                     n.comment = comment;
                     n
                 })

@@ -44,6 +44,7 @@ pub async fn ddl(conn: &mut RawConn, table: &TableRef) -> DbResult<String> {
     let mut out = String::new();
 
     match relkind.as_str() {
+        "S" => sequence(conn, &mut out, &oid, &name, row.opt(3) == Some("u")).await?,
         "v" | "m" => {
             let body = row.text(10);
             let body = body.trim_end().trim_end_matches(';');
@@ -172,6 +173,7 @@ pub async fn ddl(conn: &mut RawConn, table: &TableRef) -> DbResult<String> {
         )
         .await?;
     let kind_word = match relkind.as_str() {
+        "S" => "SEQUENCE",
         "v" => "VIEW",
         "m" => "MATERIALIZED VIEW",
         "f" => "FOREIGN TABLE",
@@ -193,6 +195,55 @@ pub async fn ddl(conn: &mut RawConn, table: &TableRef) -> DbResult<String> {
         out.push('\n');
     }
     Ok(out)
+}
+
+/// A sequence is a relation whose columns are its state (last_value, log_cnt, is_called):
+/// its definition is in pg_sequence, and the column that owns it in pg_depend ('a' is a
+/// serial's or an OWNED BY; an identity column's own sequence is 'i' and part of its table).
+async fn sequence(
+    conn: &mut RawConn,
+    out: &mut String,
+    oid: &str,
+    name: &str,
+    unlogged: bool,
+) -> DbResult<()> {
+    let r = conn
+        .query(
+            "SELECT format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin,
+                    s.seqmax, s.seqcache, s.seqcycle,
+                    (SELECT format('%s.%I', d.refobjid::regclass, a.attname)
+                       FROM pg_depend d
+                       JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                      WHERE d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid
+                        AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a')
+               FROM pg_sequence s WHERE s.seqrelid = $1::oid",
+            &[Some(oid)],
+        )
+        .await?;
+    let Some(s) = rows(&r).next() else {
+        return Err(dbhive_core::DbError::internal(format!(
+            "{name} is a sequence without a pg_sequence row"
+        )));
+    };
+    let unlogged = if unlogged { "UNLOGGED " } else { "" };
+    let _ = write!(
+        out,
+        "CREATE {unlogged}SEQUENCE {name}\n    AS {}\n    START WITH {}\n    INCREMENT BY {}\n    MINVALUE {}\n    MAXVALUE {}\n    CACHE {}",
+        s.text(0),
+        s.text(1),
+        s.text(2),
+        s.text(3),
+        s.text(4),
+        s.text(5)
+    );
+    if s.bool(6) {
+        out.push_str("\n    CYCLE");
+    }
+    out.push_str(";\n");
+    if let Some(owner) = s.opt(7) {
+        let _ = writeln!(out, "ALTER SEQUENCE {name} OWNED BY {owner};");
+    }
+    Ok(())
 }
 
 fn push_table_comment(out: &mut String, kind: &str, name: &str, comment: Option<&str>) {

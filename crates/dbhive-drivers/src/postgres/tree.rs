@@ -101,7 +101,13 @@ pub async fn list_children(conn: &PgConnection, path: &[String]) -> DbResult<Vec
                         .await?
                         .into_iter()
                         .map(|(name, comment)| {
-                            let mut n = SchemaNode::new(NodeKind::Sequence, name, path);
+                            let mut n = SchemaNode::new(NodeKind::Sequence, name.clone(), path);
+                            // A relation like a table: its DDL and `SELECT * FROM` it work.
+                            n.table = Some(TableRef {
+                                database: Some(db.clone()),
+                                schema: Some(schema.clone()),
+                                name,
+                            });
                             n.comment = comment;
                             n
                         })
