@@ -25,7 +25,7 @@ use dbhive_core::{
 };
 
 use crate::net::Endpoint;
-use crate::running::Running;
+use crate::running::{Running, Ticket};
 use crate::session_slot::SessionSlot;
 use conn::{ConnectParams, RawConn};
 
@@ -307,13 +307,13 @@ impl MysqlSession {
         RawConn::connect(&self.target.params(self.database.as_deref())).await
     }
 
-    async fn run(&self, sql: &str, sink: &mut EventSink) -> DbResult<()> {
+    async fn run(&self, sql: &str, ticket: Ticket, sink: &mut EventSink) -> DbResult<()> {
         let mut slot = self.slot.lock().await;
         let conn = self
             .slot
             .ready(&mut slot, || self.connect(), Some(sink))
             .await?;
-        let _running = self.running.start(conn.connection_id);
+        let _running = self.running.start(ticket, conn.connection_id);
         // A cancel that came while the connection was being made or checked found no
         // statement to kill: stop here instead.
         if sink.is_cancelled() {
@@ -334,13 +334,15 @@ impl MysqlSession {
 #[async_trait]
 impl Session for MysqlSession {
     fn execute(self: Arc<Self>, sql: String, options: QueryOptions) -> QueryStream {
+        let ticket = self.running.ticket();
         let canceller = Arc::new(MysqlCancel {
             running: self.running.clone(),
+            ticket,
             pool: self.pool.clone(),
         });
         let run = run_options(&options, &self.config);
         spawn_query(run, canceller, move |mut sink| async move {
-            let result = self.run(&sql, &mut sink).await;
+            let result = self.run(&sql, ticket, &mut sink).await;
             (Some(sink), result)
         })
     }
@@ -359,6 +361,8 @@ impl Session for MysqlSession {
 /// `KILL QUERY <id>` from a pooled connection: stops the statement, keeps the session.
 struct MysqlCancel {
     running: Arc<Running<u32>>,
+    /// The statement this cancel is for; a later one on the same connection is left alone.
+    ticket: Ticket,
     pool: Pool<MysqlManager>,
 }
 
@@ -368,7 +372,7 @@ impl ServerCancel for MysqlCancel {
         let pool = &self.pool;
         let sent = self
             .running
-            .cancel_with(|id| async move {
+            .cancel_with(self.ticket, |id| async move {
                 let mut c = pool.get().await?;
                 match c.text_query(&format!("KILL QUERY {id}")).await {
                     // 1094: the connection is already gone.

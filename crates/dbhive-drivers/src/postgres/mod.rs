@@ -28,7 +28,7 @@ use dbhive_core::{
     run_options, spawn_query,
 };
 
-use crate::running::Running;
+use crate::running::{Running, Ticket};
 use crate::session_slot::SessionSlot;
 use conn::{CancelKey, ConnectParams, RawConn, ResolveTypes};
 use stream::Endpoint;
@@ -444,13 +444,13 @@ impl PgSession {
         RawConn::connect(&self.db.target.params()).await
     }
 
-    async fn run(&self, sql: &str, sink: &mut EventSink) -> DbResult<()> {
+    async fn run(&self, sql: &str, ticket: Ticket, sink: &mut EventSink) -> DbResult<()> {
         let mut slot = self.slot.lock().await;
         let conn = self
             .slot
             .ready(&mut slot, || self.connect(), Some(sink))
             .await?;
-        let _running = self.running.start(conn.cancel_key());
+        let _running = self.running.start(ticket, conn.cancel_key());
         // A cancel that came while the connection was being made or checked found no
         // statement to stop: stop here instead.
         if sink.is_cancelled() {
@@ -472,12 +472,14 @@ impl PgSession {
 #[async_trait]
 impl Session for PgSession {
     fn execute(self: Arc<Self>, sql: String, options: QueryOptions) -> QueryStream {
+        let ticket = self.running.ticket();
         let canceller = Arc::new(PgCancel {
             running: self.running.clone(),
+            ticket,
         });
         let run = run_options(&options, &self.config);
         spawn_query(run, canceller, move |mut sink| async move {
-            let result = self.run(&sql, &mut sink).await;
+            let result = self.run(&sql, ticket, &mut sink).await;
             (Some(sink), result)
         })
     }
@@ -493,9 +495,11 @@ impl Session for PgSession {
     }
 }
 
-/// Sends PostgreSQL's cancel request for whatever the session runs right now.
+/// Sends PostgreSQL's cancel request for the statement it was made for, if that one runs.
 struct PgCancel {
     running: Arc<Running<CancelKey>>,
+    /// The statement this cancel is for; a later one on the same connection is left alone.
+    ticket: Ticket,
 }
 
 #[async_trait]
@@ -504,7 +508,7 @@ impl ServerCancel for PgCancel {
         // send_cancel returns once the server closed the cancel connection, that is once
         // the postmaster has signalled the backend.
         self.running
-            .cancel_with(|k| async move {
+            .cancel_with(self.ticket, |k| async move {
                 stream::send_cancel(&k.endpoint, k.pid, k.secret, k.tls).await
             })
             .await
