@@ -63,6 +63,12 @@ impl<K: Clone> Running<K> {
         self.set(None);
     }
 
+    /// `finish` for a statement that runs on a blocking thread (SQLite).
+    pub fn finish_blocking(&self) {
+        let _gate = self.gate.blocking_lock();
+        self.set(None);
+    }
+
     /// Runs `send` with the key of the running statement if that statement is `ticket`'s,
     /// holding the gate until it returns.
     pub async fn cancel_with<F, Fut, T>(&self, ticket: Ticket, send: F) -> Option<T>

@@ -181,6 +181,50 @@ async fn opening_bad_files_fails_clearly() {
     assert!(e.message.contains("not a database"), "{e}");
 }
 
+/// sqlite3_interrupt() names a connection, not a statement: an interrupt asked for as a
+/// statement ends must not stop the session's next one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_cancel_never_reaches_the_next_statement() {
+    let (_dir, path) = temp_db();
+    let conn = open(&path).await;
+    let session = conn.open_session(None).await.expect("session");
+    let count_to = |n: u64| {
+        format!(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {n}) SELECT count(*) FROM c"
+        )
+    };
+    let short = count_to(20_000);
+    // Cancel from its start to twice its length, around the moment it ends, whatever this
+    // machine's speed: the fastest of three runs.
+    let mut took = Duration::MAX;
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        run_on(&session, &short).await.ok();
+        took = took.min(started.elapsed());
+    }
+    let mut cancelled = 0;
+    for i in 0..60u32 {
+        let stream = session
+            .clone()
+            .execute(short.clone(), QueryOptions::default());
+        let handle = stream.handle();
+        let waiting = tokio::spawn(collect(stream));
+        tokio::time::sleep(took * i / 30).await;
+        handle.cancel();
+        if waiting.await.expect("collector").cancelled {
+            cancelled += 1;
+        }
+        let next = run_on(&session, &count_to(60_000)).await;
+        assert!(
+            next.error.is_none(),
+            "round {i}: the statement after a cancel failed: {:?}",
+            next.error
+        );
+        assert_eq!(*next.scalar(), Value::Int(60_000), "round {i}");
+    }
+    assert!(cancelled > 0, "some cancels landed while the query ran");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_interrupts_a_runaway_recursive_query() {
     let (_dir, path) = temp_db();

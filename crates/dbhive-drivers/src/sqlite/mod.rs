@@ -24,6 +24,7 @@ use dbhive_core::{
 };
 use rusqlite::{Connection, InterruptHandle, OpenFlags};
 
+use crate::running::{Running, Ticket};
 use script::{guarded, run_script};
 
 /// The sqlite3 shell's text conventions.
@@ -257,6 +258,7 @@ impl DbConnection for SqliteConnection {
             interrupt: Arc::new(conn.get_interrupt_handle()),
             conn: Arc::new(Mutex::new(conn)),
             config: self.config.clone(),
+            running: Arc::new(Running::default()),
         }))
     }
 
@@ -338,21 +340,30 @@ pub struct SqliteSession {
     conn: Arc<Mutex<Connection>>,
     interrupt: Arc<InterruptHandle>,
     config: ConnectionConfig,
+    /// Which statement an interrupt may stop: one asked for as a statement ends must not
+    /// reach the next one on the same connection.
+    running: Arc<Running<()>>,
 }
 
 #[async_trait]
 impl Session for SqliteSession {
     fn execute(self: Arc<Self>, sql: String, options: QueryOptions) -> QueryStream {
+        let ticket = self.running.ticket();
         let canceller = Arc::new(SqliteCancel {
             interrupt: self.interrupt.clone(),
+            running: self.running.clone(),
+            ticket,
         });
         let run = run_options(&options, &self.config);
         spawn_query(run, canceller, move |sink| async move {
             let conn = self.conn.clone();
+            let running = self.running.clone();
             let joined = tokio::task::spawn_blocking(move || {
                 let mut sink = sink;
                 let guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let _running = running.start(ticket, ());
                 let result = guarded(|| run_script(&guard, &sql, &mut sink));
+                running.finish_blocking();
                 (Some(sink), result)
             })
             .await;
@@ -385,12 +396,17 @@ impl Session for SqliteSession {
 /// sqlite3_interrupt(): the running step returns SQLITE_INTERRUPT at its next check.
 struct SqliteCancel {
     interrupt: Arc<InterruptHandle>,
+    running: Arc<Running<()>>,
+    ticket: Ticket,
 }
 
 #[async_trait]
 impl ServerCancel for SqliteCancel {
     async fn cancel(&self) -> DbResult<()> {
-        self.interrupt.interrupt();
+        let interrupt = &self.interrupt;
+        self.running
+            .cancel_with(self.ticket, |()| async move { interrupt.interrupt() })
+            .await;
         Ok(())
     }
 }
