@@ -420,6 +420,12 @@ export function QueryTab(props: {
                 }
               }}
             />
+          ) : resultSets.length === 0 && run.error?.kind === "cancelled" ? (
+            // Nothing came back: say what happened rather than leave the pane blank.
+            <div className="placeholder" data-testid="cancelled-note">
+              <div>Cancelled before any rows came back.</div>
+              {run.error.detail !== null ? <div>{run.error.detail}</div> : null}
+            </div>
           ) : resultSets.length === 0 && run.error === null ? (
             <div className="placeholder">
               {run.running ? (
