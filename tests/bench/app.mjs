@@ -4,7 +4,7 @@
 // build, test PostgreSQL, Xvfb); prints JSON.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { execFileSync, spawn } from "node:child_process";
-import { By, Key, eventually, metrics, openApp, setEditor, stopDriver } from "../e2e/harness.mjs";
+import { By, Key, closeApp, eventually, metrics, openApp, setEditor, stopDriver } from "../e2e/harness.mjs";
 import { pg, psql } from "../e2e/pg.mjs";
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -138,7 +138,7 @@ for (let i = 0; i < runs; i++) {
   result.pageLoadToInteractiveMs.push(Math.round(m.readyAt - m.navigationAt));
   await new Promise((r) => setTimeout(r, 5000));
   result.idle.push(memory(processTree(pid)));
-  await d.quit();
+  await closeApp(d);
 }
 
 // One session for the query and the tree.
@@ -184,7 +184,7 @@ for (let i = 0; i < runs; i++) {
   }, "the expansion", 30_000);
   result.treeExpand20kMs.push(Math.round(e.ms));
 }
-await d.quit();
+await closeApp(d);
 await stopDriver();
 
 psql("SELECT 1");

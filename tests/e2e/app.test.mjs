@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import {
   By,
   Key,
+  closeApp,
   doubleClick,
   editorText,
   eventually,
@@ -32,7 +33,7 @@ before(async () => {
 
 after(async () => {
   if (process.env.DBHIVE_E2E_METRICS) writeFileSync(process.env.DBHIVE_E2E_METRICS, JSON.stringify(timings, null, 2));
-  await d?.quit();
+  if (d !== undefined) await closeApp(d);
   await stopDriver();
 });
 
@@ -343,6 +344,7 @@ test("Cancel stops a long query on the server and the tab goes on", async () => 
   // backend idle a moment after the client has the error, so its check polls.
   assert.equal(await waitDone(), "Cancelled");
   await eventually(() => psql("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%e2e-cancel */'") === "0", "the sleep gone from the server");
+  assert.match(await (await waitVisible(d, ".querytab:not([hidden]) [data-testid=cancelled-note]")).getText(), /^Cancelled before any rows came back/);
   await screenshot(d, "cancelled");
   await runEditor("SELECT 'after cancel' AS still_here");
   assert.equal(await waitDone(), "Done");

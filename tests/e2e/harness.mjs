@@ -1,6 +1,6 @@
 // Drives the real DB-Hive window through tauri-driver and WebKitWebDriver, as a person
 // would: clicks, typing, reading what the grid shows, and screenshots of every step.
-import { execFile, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -42,6 +42,40 @@ async function ensureDriver() {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error("tauri-driver did not start within 15 s");
+}
+
+/** The pids of running copies of the app binary. */
+function appPids() {
+  try {
+    return execFileSync("pgrep", ["-f", "-x", `${appBinary}( .*)?`], { encoding: "utf8" })
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map(Number);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+const alive = (pid) => existsSync(`/proc/${pid}`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Ends the WebDriver session and makes sure the app is gone. WebKitWebDriver normally closes
+ * the app with the session, but a run once left it alive after the last test (its web
+ * process gone, the app still up), and the app inherits the test runner's stdout: node
+ * waited for that pipe's end for 20 minutes. So: quit, give the app 5 s, then stop it.
+ */
+export async function closeApp(driver) {
+  const pids = appPids();
+  await Promise.race([driver.quit().catch(() => {}), sleep(20_000)]);
+  for (let waited = 0; waited < 5_000 && pids.some(alive); waited += 100) await sleep(100);
+  const left = pids.filter(alive);
+  if (left.length > 0) {
+    console.error(`e2e: the app (pid ${left.join(", ")}) outlived its WebDriver session; stopping it`);
+    for (const pid of left) process.kill(pid, "SIGTERM");
+    for (let waited = 0; waited < 3_000 && left.some(alive); waited += 100) await sleep(100);
+    for (const pid of left.filter(alive)) process.kill(pid, "SIGKILL");
+  }
 }
 
 export async function stopDriver() {
