@@ -379,27 +379,13 @@ fn active_with(marker: &str) -> String {
         .to_string()
 }
 
-/// Polls until no backend runs the marked statement. The server marks a backend idle a moment
-/// after the client has what it needs, so one look right after the exit could race; the
-/// statements these tests stop would otherwise run for minutes.
-fn assert_gone_from_the_server(marker: &str) {
+/// Polls until `count` backends run the marked statement (10 s at most). After an exit the
+/// server marks a backend idle a moment after the client has what it needs, so one look
+/// could race; the statements these tests stop would otherwise run for minutes.
+fn wait_for_active(marker: &str, count: &str, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
-    while active_with(marker) != "0" {
-        assert!(
-            Instant::now() < deadline,
-            "the server still runs the {marker} statement"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn wait_until_active(marker: &str) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while active_with(marker) != "1" {
-        assert!(
-            Instant::now() < deadline,
-            "the {marker} statement never started"
-        );
+    while active_with(marker) != count {
+        assert!(Instant::now() < deadline, "{what}: {marker}");
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -435,14 +421,14 @@ fn ctrl_c_cancels_on_the_server() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    wait_until_active("cli-ctrl-c");
+    wait_for_active("cli-ctrl-c", "1", "the statement never started");
     // SAFETY: sending a signal to our own child process.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);
     }
     let status = wait_or_fail(&mut child, "after Ctrl-C");
     assert_eq!(status.code(), Some(130));
-    assert_gone_from_the_server("cli-ctrl-c");
+    wait_for_active("cli-ctrl-c", "0", "the server still runs the statement");
 }
 
 #[test]
@@ -546,7 +532,11 @@ fn a_closed_pipe_stops_the_query() {
     drop(lines);
     let status = wait_or_fail(&mut child, "after its reader left");
     assert!(status.success(), "{status:?}");
-    assert_gone_from_the_server("cli-closed-pipe");
+    wait_for_active(
+        "cli-closed-pipe",
+        "0",
+        "the server still runs the statement",
+    );
 }
 
 #[test]

@@ -169,6 +169,15 @@ pub async fn tables(
 }
 
 pub async fn table(conn: &mut RawConn, schema: &str, table: &TableRef) -> DbResult<TableInfo> {
+    Ok(table_and_type(conn, schema, table).await?.0)
+}
+
+/// The table with its TABLE_TYPE, which is what tells a sequence (TableKind has none).
+async fn table_and_type(
+    conn: &mut RawConn,
+    schema: &str,
+    table: &TableRef,
+) -> DbResult<(TableInfo, String)> {
     let sql = format!(
         "SELECT {TABLE_COLUMNS} FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?"
     );
@@ -177,7 +186,7 @@ pub async fn table(conn: &mut RawConn, schema: &str, table: &TableRef) -> DbResu
         .await?;
     rows(&r)
         .next()
-        .map(|row| table_info(&row, schema))
+        .map(|row| (table_info(&row, schema), row.text(1)))
         .ok_or_else(|| not_found(table))
 }
 
@@ -522,21 +531,12 @@ pub async fn describe(
 
 /// SHOW CREATE TABLE (or VIEW), followed by the table's triggers.
 pub async fn ddl(conn: &mut RawConn, schema: &str, table: &TableRef) -> DbResult<String> {
-    let info = self::table(conn, schema, table).await?;
+    let (info, table_type) = table_and_type(conn, schema, table).await?;
     let qualified = format!("{}.{}", quote(schema), quote(&info.name));
     let view = info.kind == TableKind::View;
     // SHOW CREATE TABLE on a sequence gives the table that stores it, not the statement
     // that made it.
-    let sequence = !view && {
-        let r = conn
-            .query_params(
-                "SELECT 1 FROM information_schema.TABLES
-                  WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = 'SEQUENCE'",
-                &[Some(schema), Some(&info.name)],
-            )
-            .await?;
-        rows(&r).next().is_some()
-    };
+    let sequence = table_type == "SEQUENCE";
     let sql = if view {
         format!("SHOW CREATE VIEW {qualified}")
     } else if sequence {

@@ -224,3 +224,37 @@ pub fn text(v: &Value) -> String {
         other => panic!("expected text, got {other:?}"),
     }
 }
+
+/// Cancels `short` 60 times, round `i` after `delay(i)` (around the moment it ends: sometimes
+/// before, sometimes after), and runs `next(i)` right after each, which must come back whole
+/// with the rows it names. A cancel names a connection, not a statement: one that arrives
+/// as a statement ends must never stop the session's next one.
+pub async fn assert_late_cancels_spare_the_next_statement(
+    session: &Arc<dyn Session>,
+    short: &str,
+    delay: impl Fn(u32) -> Duration,
+    next: impl Fn(u32) -> (String, Vec<Vec<Value>>),
+) {
+    let mut cancelled = 0;
+    for i in 0..60u32 {
+        let stream = session
+            .clone()
+            .execute(short.to_string(), QueryOptions::default());
+        let handle = stream.handle();
+        let waiting = tokio::spawn(collect(stream));
+        tokio::time::sleep(delay(i)).await;
+        handle.cancel();
+        if waiting.await.expect("collector").cancelled {
+            cancelled += 1;
+        }
+        let (sql, rows) = next(i);
+        let out = run_on(session, &sql).await;
+        assert!(
+            out.error.is_none(),
+            "round {i}: the statement after a cancel failed: {:?}",
+            out.error
+        );
+        assert_eq!(out.results[0].rows, rows, "round {i}");
+    }
+    assert!(cancelled > 0, "some cancels landed while the statement ran");
+}
