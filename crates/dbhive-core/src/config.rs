@@ -146,8 +146,17 @@ pub struct ConnectionConfig {
     /// The database to open. For SQLite: the file path, or `:memory:`.
     pub database: Option<String>,
     pub tls: TlsMode,
-    /// PEM file with the root certificate(s) to trust, beside the system's.
+    /// PEM file with the root certificate(s) to trust instead of the system's. With one,
+    /// `prefer` and `require` verify the chain too (libpq's rule).
     pub tls_root_cert: Option<PathBuf>,
+    /// SHA-256 fingerprint of the certificate the server presented when TLS is not verified
+    /// against a root, recorded on first use: another certificate is refused until the user
+    /// accepts it, as ssh does with host keys.
+    pub tls_pin: Option<String>,
+    /// Send the password in a form a listener could reuse (clear text, MD5,
+    /// caching_sha2_password's full authentication) to a server whose identity was not
+    /// verified. Off unless the user opts in for this connection.
+    pub allow_unverified_password: bool,
     pub connect_timeout_secs: u64,
     /// Client-side limit for one query; the statement is cancelled on the server when it
     /// passes. None: no limit.
@@ -184,6 +193,8 @@ impl ConnectionConfig {
             database: None,
             tls: TlsMode::default_for(engine),
             tls_root_cert: None,
+            tls_pin: None,
+            allow_unverified_password: false,
             connect_timeout_secs: 10,
             query_timeout_secs: None,
             pool_size: 4,
@@ -367,6 +378,12 @@ impl ConnectionConfig {
         if let Some(root) = &self.tls_root_cert {
             params.push(("sslrootcert".into(), root.display().to_string()));
         }
+        if let Some(pin) = &self.tls_pin {
+            params.push(("tls_pin".into(), pin.clone()));
+        }
+        if self.allow_unverified_password {
+            params.push(("allow_unverified_password".into(), "true".into()));
+        }
         if self.connect_timeout_secs != 10 {
             params.push((
                 "connect_timeout".into(),
@@ -533,6 +550,13 @@ fn apply_query(config: &mut ConnectionConfig, query: &str) -> DbResult<()> {
             })?;
         } else if ROOT_CERT_KEYS.contains(&lower.as_str()) {
             config.tls_root_cert = Some(PathBuf::from(value));
+        } else if lower == "tls_pin" {
+            config.tls_pin = Some(normalize_fingerprint(&value).ok_or_else(|| {
+                url_error("tls_pin must be a SHA-256 fingerprint (64 hex digits, colons allowed)")
+            })?);
+        } else if lower == "allow_unverified_password" {
+            config.allow_unverified_password = parse_bool(&value)
+                .ok_or_else(|| url_error("allow_unverified_password must be true or false"))?;
         } else if lower == "connect_timeout" || lower == "connecttimeoutms" {
             let n: u64 = value
                 .parse()
@@ -567,6 +591,32 @@ fn apply_query(config: &mut ConnectionConfig, query: &str) -> DbResult<()> {
         }
     }
     Ok(())
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" | "" => Some(false),
+        _ => None,
+    }
+}
+
+/// A SHA-256 fingerprint as `openssl x509 -fingerprint -sha256` prints it (upper-case hex
+/// pairs joined by ':'), from any spelling of its 32 bytes; None when it is not one.
+pub fn normalize_fingerprint(text: &str) -> Option<String> {
+    let hex: String = text
+        .trim()
+        .trim_start_matches("sha256:")
+        .trim_start_matches("SHA256:")
+        .chars()
+        .filter(|c| *c != ':' && !c.is_whitespace())
+        .collect();
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let upper = hex.to_ascii_uppercase();
+    let pairs: Vec<&str> = (0..32).map(|i| &upper[i * 2..i * 2 + 2]).collect();
+    Some(pairs.join(":"))
 }
 
 /// A password or passphrase held only in memory. Zeroed when dropped, never printed.

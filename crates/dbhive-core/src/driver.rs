@@ -25,6 +25,8 @@ pub struct ServerInfo {
     pub version: String,
     pub database: Option<String>,
     pub user: Option<String>,
+    /// The certificate of a TLS connection (None without TLS).
+    pub tls: Option<crate::security::TlsPeer>,
 }
 
 /// One engine. Stateless: everything lives in the connections it opens.

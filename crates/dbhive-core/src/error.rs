@@ -33,6 +33,8 @@ pub enum ErrorKind {
     /// The server ran the statement and it failed for another reason (division by zero,
     /// invalid input, deadlock...).
     Query,
+    /// A limit DB-Hive sets was reached (memory or disk for stored results).
+    Limit,
     /// A bug or an unexpected answer: the message says what.
     Internal,
 }
@@ -51,6 +53,7 @@ impl ErrorKind {
             ErrorKind::Constraint => "constraint violation",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::Query => "query error",
+            ErrorKind::Limit => "limit reached",
             ErrorKind::Internal => "internal error",
         }
     }
@@ -68,6 +71,18 @@ pub struct DbError {
     /// 1-based character (not byte) offset into the SQL text that was sent, where the
     /// engine reports one.
     pub position: Option<u32>,
+    /// The certificates of a refused pin, so the user can compare them and accept the new
+    /// one. Boxed: errors travel in every `Result`, and this is rarely set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<Box<CertificateChange>>,
+}
+
+/// A server's certificate differs from the one pinned for the connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateChange {
+    /// SHA-256 fingerprints, as `openssl x509 -fingerprint -sha256` prints them.
+    pub pinned: String,
+    pub presented: String,
 }
 
 impl DbError {
@@ -79,6 +94,7 @@ impl DbError {
             detail: None,
             hint: None,
             position: None,
+            certificate: None,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod query;
 pub mod registry;
 pub mod result;
 pub mod schema;
+pub mod security;
 pub mod store;
 pub mod value;
 
@@ -27,5 +28,6 @@ pub use schema::{
     ColumnInfo, DatabaseInfo, FolderKind, ForeignKeyInfo, IndexInfo, NodeKind, PrimaryKey,
     SchemaInfo, SchemaNode, TableDescription, TableInfo, TableKind, TableRef, TriggerInfo,
 };
+pub use security::{Channel, TlsPeer, TlsPolicy};
 pub use store::ResultStore;
 pub use value::{ArrayStyle, BytesStyle, TextStyle, Value};

@@ -1,6 +1,7 @@
-//! The byte stream under a server connection, shared by the network drivers: TCP, a Unix
-//! socket, or TLS over TCP (native-tls, so the system's OpenSSL / Secure Transport / SChannel
-//! and its trust store), and the errors people get when a server cannot be reached.
+//! The byte stream under a server connection, shared by the network drivers: TCP (with
+//! keepalive), a Unix socket, or TLS over TCP (native-tls, so the system's OpenSSL / Secure
+//! Transport / SChannel and its trust store) verified or pinned as `dbhive_core::security`
+//! says, and the errors people get when a server cannot be reached.
 
 use std::collections::HashMap;
 use std::io;
@@ -9,7 +10,11 @@ use std::pin::Pin;
 use std::sync::{Mutex, OnceLock};
 use std::task::{Context, Poll};
 
-use dbhive_core::{DbError, DbResult, ErrorKind, TlsMode};
+use std::time::Duration;
+
+use dbhive_core::security::{TlsUse, Verify, certificate_changed};
+use dbhive_core::{Channel, ConnectionConfig, DbError, DbResult, ErrorKind, TlsPeer, TlsPolicy};
+use sha2::Digest;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
@@ -88,7 +93,6 @@ impl AsyncWrite for Stream {
     }
 }
 
-/// Where the server listens: enough to open a second connection for a cancel request.
 /// Where a server listens, and how to secure the connection.
 #[derive(Clone, Debug)]
 pub struct Endpoint {
@@ -96,27 +100,98 @@ pub struct Endpoint {
     pub port: u16,
     /// A Unix socket to use instead of TCP.
     pub socket: Option<String>,
-    pub tls: TlsMode,
+    pub policy: TlsPolicy,
     pub root_cert: Option<PathBuf>,
+    /// The certificate fingerprint an unverified TLS connection must present.
+    pub pin: Option<String>,
+    /// For each step of opening the connection: TCP, the TLS answer, the handshake.
+    pub timeout: Duration,
 }
 
 impl Endpoint {
+    /// The endpoint of `config`'s server at `host`:`port` (or its Unix `socket`).
+    pub fn new(config: &ConnectionConfig, host: String, port: u16, socket: Option<String>) -> Self {
+        Endpoint {
+            host,
+            port,
+            socket,
+            policy: TlsPolicy::of(config),
+            root_cert: config.tls_root_cert.clone(),
+            pin: config.tls_pin.clone(),
+            timeout: config.connect_timeout(),
+        }
+    }
+
     pub fn describe(&self) -> String {
         match &self.socket {
             Some(path) => format!("socket \"{path}\""),
             None => format!("{}:{}", self.host, self.port),
         }
     }
+
+    /// A timeout error for `what` (the step that got no answer).
+    pub fn timed_out(&self, what: &str) -> DbError {
+        DbError::timeout(format!(
+            "no answer from the server at {} within {} s ({what})",
+            self.describe(),
+            self.timeout.as_secs()
+        ))
+    }
+
+    /// Runs one step of opening a connection under the endpoint's timeout.
+    pub async fn step<T>(
+        &self,
+        what: &str,
+        fut: impl std::future::Future<Output = DbResult<T>>,
+    ) -> DbResult<T> {
+        tokio::time::timeout(self.timeout, fut)
+            .await
+            .unwrap_or_else(|_| Err(self.timed_out(what)))
+    }
 }
 
-/// Opens TCP (no delay) or the Unix socket.
+/// Idle connections are probed after this long, so one whose peer vanished (a laptop that
+/// slept, a NAT that forgot it) is noticed in about a minute instead of never.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+/// Sent data unacknowledged this long means the peer is gone (Linux: TCP_USER_TIMEOUT);
+/// without it a write to a dead peer is retried for about 15 minutes.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const UNACKED_LIMIT: Duration = Duration::from_secs(60);
+
+fn keep_alive(tcp: &TcpStream) {
+    let sock = socket2::SockRef::from(tcp);
+    let params = socket2::TcpKeepalive::new()
+        .with_time(KEEPALIVE_IDLE)
+        .with_interval(KEEPALIVE_INTERVAL);
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "macos",
+        target_os = "freebsd"
+    ))]
+    let params = params.with_retries(3);
+    if let Err(e) = sock.set_tcp_keepalive(&params) {
+        tracing::debug!(error = %e, "TCP keepalive not set");
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Err(e) = sock.set_tcp_user_timeout(Some(UNACKED_LIMIT)) {
+        tracing::debug!(error = %e, "TCP user timeout not set");
+    }
+}
+
+/// Opens TCP (no delay, keepalive) or the Unix socket, within the endpoint's timeout.
 pub async fn connect(endpoint: &Endpoint) -> DbResult<Stream> {
     if let Some(path) = &endpoint.socket {
         #[cfg(unix)]
         {
-            let s = tokio::net::UnixStream::connect(path)
-                .await
-                .map_err(|e| connect_error(endpoint, &e))?;
+            let s = endpoint
+                .step("opening the socket", async {
+                    tokio::net::UnixStream::connect(path)
+                        .await
+                        .map_err(|e| connect_error(endpoint, &e))
+                })
+                .await?;
             return Ok(Stream::Unix(s));
         }
         #[cfg(not(unix))]
@@ -127,14 +202,56 @@ pub async fn connect(endpoint: &Endpoint) -> DbResult<Stream> {
             ));
         }
     }
-    let tcp = TcpStream::connect((endpoint.host.as_str(), endpoint.port))
-        .await
-        .map_err(|e| connect_error(endpoint, &e))?;
+    let tcp = endpoint
+        .step("opening TCP", async {
+            TcpStream::connect((endpoint.host.as_str(), endpoint.port))
+                .await
+                .map_err(|e| connect_error(endpoint, &e))
+        })
+        .await?;
     let _ = tcp.set_nodelay(true);
+    keep_alive(&tcp);
     Ok(Stream::Tcp(tcp))
 }
 
-/// Runs the TLS handshake on a TCP stream, checking the certificate as the mode says.
+/// SHA-256 of a certificate's DER bytes, as `openssl x509 -fingerprint -sha256` prints it.
+pub fn fingerprint(der: &[u8]) -> String {
+    let digest = sha2::Sha256::digest(der);
+    let hex: Vec<String> = digest.iter().map(|b| format!("{b:02X}")).collect();
+    hex.join(":")
+}
+
+impl Stream {
+    /// How far the server's identity is known on this stream.
+    pub fn channel(&self, endpoint: &Endpoint) -> Channel {
+        match self {
+            Stream::Tls(_) if endpoint.policy.verifies() => Channel::Verified,
+            Stream::Tls(_) => Channel::Unverified,
+            #[cfg(unix)]
+            Stream::Unix(_) => Channel::LocalSocket,
+            Stream::Tcp(_) | Stream::Taken => Channel::Plain,
+        }
+    }
+
+    /// The server certificate of a TLS stream.
+    pub fn tls_peer(&self, endpoint: &Endpoint) -> Option<TlsPeer> {
+        let Stream::Tls(tls) = self else { return None };
+        let der = tls.get_ref().peer_certificate().ok()??.to_der().ok()?;
+        Some(TlsPeer {
+            fingerprint: fingerprint(&der),
+            verified: endpoint.policy.verifies(),
+        })
+    }
+
+    /// RFC 5929's tls-server-end-point channel binding data of a TLS stream.
+    pub fn tls_server_end_point(&self) -> Option<Vec<u8>> {
+        let Stream::Tls(tls) = self else { return None };
+        tls.get_ref().tls_server_end_point().ok()?
+    }
+}
+
+/// Runs the TLS handshake on a TCP stream, checks the certificate as the policy says, and
+/// holds an unverified certificate to the pin.
 pub async fn upgrade(endpoint: &Endpoint, stream: Stream) -> DbResult<Stream> {
     let Stream::Tcp(tcp) = stream else {
         return Err(DbError::new(
@@ -143,16 +260,82 @@ pub async fn upgrade(endpoint: &Endpoint, stream: Stream) -> DbResult<Stream> {
         ));
     };
     let connector = tls_connector(endpoint)?;
-    let tls = connector.connect(&endpoint.host, tcp).await.map_err(|e| {
-        DbError::new(
-            ErrorKind::Tls,
-            format!("TLS handshake with {} failed: {e}", endpoint.describe()),
-        )
-    })?;
-    Ok(Stream::Tls(Box::new(tls)))
+    let tls = endpoint
+        .step("the TLS handshake", async {
+            connector
+                .connect(&endpoint.host, tcp)
+                .await
+                .map_err(|e| handshake_error(endpoint, &e))
+        })
+        .await?;
+    let stream = Stream::Tls(Box::new(tls));
+    if !endpoint.policy.verifies() {
+        let presented = stream
+            .tls_peer(endpoint)
+            .map(|p| p.fingerprint)
+            .ok_or_else(|| {
+                DbError::new(
+                    ErrorKind::Tls,
+                    format!("the server at {} sent no certificate", endpoint.describe()),
+                )
+            })?;
+        if let Some(pinned) = &endpoint.pin {
+            if *pinned != presented {
+                return Err(certificate_changed(
+                    &endpoint.describe(),
+                    pinned,
+                    &presented,
+                ));
+            }
+        }
+    }
+    Ok(stream)
 }
 
-/// TLS settings by (verify chain, verify host name, extra root certificate).
+/// The code of a failed TLS handshake (as opposed to a refused certificate pin).
+pub const HANDSHAKE_FAILED: &str = "tls_handshake";
+
+fn handshake_error(endpoint: &Endpoint, e: &native_tls::Error) -> DbError {
+    let mut err = DbError::new(
+        ErrorKind::Tls,
+        format!("TLS handshake with {} failed: {e}", endpoint.describe()),
+    )
+    .with_code(HANDSHAKE_FAILED);
+    if endpoint.policy.verifies() {
+        err.hint = Some(match endpoint.policy.verify {
+            Verify::Full if endpoint.root_cert.is_none() => "The certificate must chain to a root this system trusts and name the host: give the server's root certificate, or use TLS mode require (encrypted, the certificate pinned instead of verified).".into(),
+            _ => "The certificate must chain to the given root certificate: check that it is the one that signed the server's certificate.".into(),
+        });
+    }
+    err
+}
+
+/// A refusal when the server declines TLS that the connection requires, or that it used
+/// before (a pin is recorded: plain TCP now would be a downgrade).
+pub fn tls_declined(endpoint: &Endpoint) -> Option<DbError> {
+    let refuse = |why: String| {
+        Some(
+            DbError::new(
+                ErrorKind::Tls,
+                format!(
+                    "the server at {} does not offer TLS, {why}",
+                    endpoint.describe()
+                ),
+            )
+            .with_code("tls_declined"),
+        )
+    };
+    match endpoint.policy.tls {
+        TlsUse::Required => refuse("and this connection requires it".into()),
+        TlsUse::IfOffered if endpoint.pin.is_some() => refuse(
+            "although it did when its certificate was pinned; someone may be intercepting the connection"
+                .into(),
+        ),
+        _ => None,
+    }
+}
+
+/// TLS settings by (verify chain, verify host name, root certificate replacing the system's).
 type ConnectorKey = (bool, bool, Option<std::path::PathBuf>);
 
 /// Building a connector loads the system's trust store, which takes about 100 ms; every
@@ -160,9 +343,14 @@ type ConnectorKey = (bool, bool, Option<std::path::PathBuf>);
 pub fn tls_connector(endpoint: &Endpoint) -> DbResult<tokio_native_tls::TlsConnector> {
     static CONNECTORS: OnceLock<Mutex<HashMap<ConnectorKey, tokio_native_tls::TlsConnector>>> =
         OnceLock::new();
-    let verify_chain = matches!(endpoint.tls, TlsMode::VerifyCa | TlsMode::VerifyFull);
-    let verify_host = endpoint.tls == TlsMode::VerifyFull;
-    let key = (verify_chain, verify_host, endpoint.root_cert.clone());
+    let verify_chain = endpoint.policy.verifies();
+    let verify_host = endpoint.policy.verify == Verify::Full;
+    let root = if verify_chain {
+        endpoint.root_cert.clone()
+    } else {
+        None
+    };
+    let key = (verify_chain, verify_host, root.clone());
     let cache = CONNECTORS.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(c) = cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
         return Ok(c);
@@ -171,23 +359,30 @@ pub fn tls_connector(endpoint: &Endpoint) -> DbResult<tokio_native_tls::TlsConne
     builder
         .danger_accept_invalid_certs(!verify_chain)
         .danger_accept_invalid_hostnames(!verify_host);
-    if let Some(path) = &endpoint.root_cert {
+    if let Some(path) = &root {
         let pem = std::fs::read(path).map_err(|e| {
             DbError::new(
                 ErrorKind::Tls,
                 format!("cannot read the root certificate {}: {e}", path.display()),
             )
         })?;
-        let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| {
-            DbError::new(
-                ErrorKind::Tls,
-                format!(
-                    "the root certificate {} is not valid PEM: {e}",
-                    path.display()
-                ),
-            )
-        })?;
-        builder.add_root_certificate(cert);
+        let certs = native_tls::Certificate::stack_from_pem(&pem)
+            .ok()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| {
+                DbError::new(
+                    ErrorKind::Tls,
+                    format!(
+                        "the root certificate file {} holds no PEM certificate",
+                        path.display()
+                    ),
+                )
+            })?;
+        // The given roots are the only ones trusted (libpq's sslrootcert).
+        builder.disable_built_in_roots(true);
+        for cert in certs {
+            builder.add_root_certificate(cert);
+        }
     }
     let connector = builder
         .build()

@@ -4,8 +4,8 @@
 use dbhive_core::{DbError, DbResult};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-/// Reads below this size are grown to it; big messages (a 50 MB cell) grow the buffer to
-/// their size, and it shrinks back afterwards.
+/// Reads below this size are grown to it; big messages (a 50 MB cell) grow the buffer as
+/// their bytes arrive, and it shrinks back afterwards.
 const READ_CHUNK: usize = 64 * 1024;
 const KEEP_CAPACITY: usize = 4 * 1024 * 1024;
 
@@ -69,8 +69,8 @@ impl RecvBuffer {
         }
     }
 
-    /// Reads more bytes from `stream`, with room for `wanted` bytes of the message being
-    /// received (its full size once its header is in). Errors at end of stream.
+    /// Reads more bytes from `stream`, toward `wanted` bytes of the message being received
+    /// (its full size once its header is in). Errors at end of stream.
     pub async fn fill<S: AsyncRead + Unpin>(
         &mut self,
         stream: &mut S,
@@ -83,7 +83,12 @@ impl RecvBuffer {
             self.end -= self.start;
             self.start = 0;
         }
-        let need = (self.start + wanted).max(self.end + READ_CHUNK);
+        // Room for the message being received, but never more than twice what has arrived
+        // of it: a header that claims a gigabyte costs nothing until the bytes come, and a
+        // real big message still grows the buffer in a logarithmic number of steps.
+        let arrived = self.end - self.start;
+        let room = wanted.min(arrived.saturating_mul(2).max(READ_CHUNK));
+        let need = (self.start + room).max(self.end + READ_CHUNK);
         if self.buf.len() < need {
             self.buf.resize(need, 0);
         } else if self.buf.len() > KEEP_CAPACITY && self.end < READ_CHUNK && wanted < READ_CHUNK {
@@ -98,5 +103,63 @@ impl RecvBuffer {
         }
         self.end += n;
         Ok(())
+    }
+
+    /// Bytes the buffer holds, read or not (for tests of its growth).
+    #[cfg(test)]
+    pub fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stream that yields `total` bytes in reads of `chunk`.
+    struct Trickle {
+        left: usize,
+        chunk: usize,
+    }
+
+    impl AsyncRead for Trickle {
+        fn poll_read(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            let n = self.left.min(self.chunk).min(buf.remaining());
+            buf.put_slice(&vec![7u8; n]);
+            self.left -= n;
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_claimed_length_costs_nothing_until_its_bytes_arrive() {
+        let mut buf = RecvBuffer::new();
+        let mut src = Trickle {
+            left: 100,
+            chunk: 100,
+        };
+        buf.fill(&mut src, 1 << 30).await.expect("fill");
+        assert!(buf.capacity() <= 2 * READ_CHUNK, "{}", buf.capacity());
+    }
+
+    #[tokio::test]
+    async fn a_big_message_grows_the_buffer_to_its_size() {
+        let total = 10 << 20;
+        let mut buf = RecvBuffer::new();
+        let mut src = Trickle {
+            left: total,
+            chunk: 1 << 20,
+        };
+        let mut fills = 0;
+        while buf.unread().1.len() < total {
+            buf.fill(&mut src, total).await.expect("fill");
+            fills += 1;
+        }
+        assert!(buf.capacity() < 2 * total + READ_CHUNK);
+        assert!(fills < 200, "{fills} reads");
     }
 }

@@ -109,7 +109,7 @@ async fn a_server_that_never_answers_times_out_and_one_without_tls_is_refused() 
     config.tls = TlsMode::Require;
     let e = connect_err(&config, None).await;
     assert_eq!(e.kind, ErrorKind::Tls, "{e:?}");
-    assert!(e.message.contains("does not support TLS"), "{e}");
+    assert!(e.message.contains("does not offer TLS"), "{e}");
 }
 
 /// The TLS cipher of the connection that ran the query, or "" without TLS.

@@ -1,23 +1,22 @@
-//! One MySQL / MariaDB connection: handshake, TLS and authentication, the text protocol
-//! (COM_QUERY with multi-statements and multi-results) streaming every result set into an
-//! [`EventSink`], and server-side prepared statements for parameterised catalog queries.
+//! One MySQL / MariaDB connection after its handshake (handshake.rs): the packet layer,
+//! the text protocol (COM_QUERY with multi-statements and multi-results) streaming every
+//! result set into an [`EventSink`], and server-side prepared statements for parameterised
+//! catalog queries.
 
 use std::time::{Duration, Instant};
 
 use dbhive_core::{
-    Column, ColumnOrigin, DbError, DbResult, ErrorKind, EventSink, Notice, RowOutcome, Secret,
-    TlsMode, Value,
+    Channel, Column, ColumnOrigin, DbError, DbResult, EventSink, Notice, RowOutcome, Secret,
+    TlsPeer, Value,
 };
 use tokio::io::AsyncWriteExt;
+use zeroize::Zeroize;
 
-use super::auth;
+use super::binary::binary_row;
 use super::errors::to_error;
 use super::protocol::*;
 use super::types::{self, Decoder};
-use crate::net::{self, Endpoint, Stream};
-
-/// utf8mb4_general_ci: the connection's character set, so text arrives as UTF-8.
-const CHARSET_UTF8MB4: u8 = 45;
+use crate::net::{Endpoint, Stream};
 
 pub struct ConnectParams<'a> {
     pub endpoint: &'a Endpoint,
@@ -25,7 +24,16 @@ pub struct ConnectParams<'a> {
     pub database: Option<&'a str>,
     pub password: Option<&'a Secret>,
     pub timeout: Duration,
+    /// The user allowed the password itself to go to an unverified server.
+    pub allow_unverified_password: bool,
+    /// A PEM file with the server's RSA public key, for caching_sha2_password's full
+    /// authentication without verified TLS.
+    pub server_public_key: Option<&'a str>,
 }
+
+/// The longest a catalog query (tree, describe, DDL, SHOW WARNINGS, KILL) may wait for its
+/// answer.
+pub const CATALOG_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Rows of a catalog query, as text.
 pub struct TextRows {
@@ -39,17 +47,20 @@ enum Packet {
 }
 
 pub struct RawConn {
-    stream: Stream,
-    rbuf: ReadBuffer,
+    pub(super) stream: Stream,
+    pub(super) channel: Channel,
+    pub(super) tls_peer: Option<TlsPeer>,
+    pub(super) rbuf: ReadBuffer,
     wbuf: Vec<u8>,
     seq: u8,
-    caps: u32,
+    pub(super) caps: u32,
     pub connection_id: u32,
     pub server_version: String,
     pub in_transaction: bool,
-    busy: bool,
+    pub(super) busy: bool,
     broken: bool,
     pub last_used: Instant,
+    timeout: Duration,
 }
 
 /// The largest payload the client accepts, as it tells the server in the handshake.
@@ -60,21 +71,11 @@ fn protocol_error(what: &str) -> DbError {
 }
 
 impl RawConn {
-    pub async fn connect(p: &ConnectParams<'_>) -> DbResult<RawConn> {
-        tokio::time::timeout(p.timeout, Self::connect_inner(p))
-            .await
-            .unwrap_or_else(|_| {
-                Err(DbError::timeout(format!(
-                    "no answer from the server at {} within {} s",
-                    p.endpoint.describe(),
-                    p.timeout.as_secs()
-                )))
-            })
-    }
-
-    async fn connect_inner(p: &ConnectParams<'_>) -> DbResult<RawConn> {
-        let stream = net::connect(p.endpoint).await?;
-        let mut conn = RawConn {
+    /// A connection on `stream`, before the handshake.
+    pub(super) fn new(stream: Stream, endpoint: &Endpoint) -> RawConn {
+        RawConn {
+            channel: stream.channel(endpoint),
+            tls_peer: None,
             stream,
             rbuf: ReadBuffer::new(),
             wbuf: Vec::with_capacity(1024),
@@ -86,140 +87,28 @@ impl RawConn {
             busy: true,
             broken: false,
             last_used: Instant::now(),
-        };
-        let greeting = conn.read_payload().await?;
-        let hs = parse_handshake(&greeting)?;
-        conn.connection_id = hs.connection_id;
-        conn.server_version = hs.server_version.clone();
-
-        let mut caps = CLIENT_LONG_PASSWORD
-            | CLIENT_LONG_FLAG
-            | CLIENT_PROTOCOL_41
-            | CLIENT_TRANSACTIONS
-            | CLIENT_SECURE_CONNECTION
-            | CLIENT_MULTI_STATEMENTS
-            | CLIENT_MULTI_RESULTS
-            | CLIENT_PS_MULTI_RESULTS
-            | CLIENT_PLUGIN_AUTH
-            | CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA
-            | CLIENT_DEPRECATE_EOF;
-        if p.database.is_some() {
-            caps |= CLIENT_CONNECT_WITH_DB;
+            timeout: endpoint.timeout,
         }
-        caps &= hs.capabilities;
-        let server_tls = hs.capabilities & CLIENT_SSL != 0;
-        let want_tls = p.endpoint.socket.is_none() && p.endpoint.tls != TlsMode::Disable;
-        if want_tls && !server_tls && p.endpoint.tls != TlsMode::Prefer {
-            return Err(DbError::new(
-                ErrorKind::Tls,
-                format!(
-                    "the server at {} does not support TLS, and the TLS mode is '{}'",
-                    p.endpoint.describe(),
-                    p.endpoint.tls.as_str()
-                ),
-            ));
-        }
-        let tls = want_tls && server_tls;
-        if tls {
-            caps |= CLIENT_SSL;
-        }
-        conn.caps = caps;
-
-        let mut head = Vec::with_capacity(64);
-        head.extend_from_slice(&caps.to_le_bytes());
-        head.extend_from_slice(&(1u32 << 30).to_le_bytes());
-        head.push(CHARSET_UTF8MB4);
-        head.extend_from_slice(&[0u8; 23]);
-        if tls {
-            // SSLRequest: the first part of the handshake response, then TLS.
-            conn.send_packet(&head).await?;
-            let plain = conn.stream.take();
-            conn.stream = net::upgrade(p.endpoint, plain).await?;
-        }
-
-        let verified = tls && matches!(p.endpoint.tls, TlsMode::VerifyCa | TlsMode::VerifyFull);
-        let transport = if p.endpoint.socket.is_some() || verified {
-            Transport::Trusted
-        } else if tls {
-            Transport::Encrypted
-        } else {
-            Transport::Plain
-        };
-        let password = p.password.map(Secret::expose).unwrap_or("");
-        // A default plugin DB-Hive does not speak (sha256_password, ed25519...) still gets
-        // a native answer: the server then switches to the account's own plugin.
-        let (plugin, scramble_response) =
-            scramble_for(&hs.auth_plugin, password, &hs.scramble, transport).or_else(|_| {
-                scramble_for("mysql_native_password", password, &hs.scramble, transport)
-            })?;
-        let mut response = head;
-        response.extend_from_slice(p.user.as_bytes());
-        response.push(0);
-        put_lenenc(&mut response, scramble_response.len() as u64);
-        response.extend_from_slice(&scramble_response);
-        if let Some(db) = p.database {
-            response.extend_from_slice(db.as_bytes());
-            response.push(0);
-        }
-        response.extend_from_slice(plugin.as_bytes());
-        response.push(0);
-        conn.send_packet(&response).await?;
-        conn.authenticate(p, password, transport).await?;
-        conn.busy = false;
-        Ok(conn)
     }
 
-    /// Follows the server through auth switches and caching_sha2's extra round trips.
-    async fn authenticate(
-        &mut self,
-        p: &ConnectParams<'_>,
-        password: &str,
-        transport: Transport,
-    ) -> DbResult<()> {
-        loop {
-            let payload = self.read_payload().await?;
-            match payload.first().copied() {
-                Some(0x00) => return Ok(()),
-                Some(0xff) => {
-                    let e = parse_err(&payload)?;
-                    let mut err = to_error(&e, None);
-                    if err.kind == ErrorKind::Query {
-                        err.kind = ErrorKind::Connection;
-                    }
-                    if err.kind == ErrorKind::Auth && p.password.is_none() {
-                        err.hint = Some(format!("no password was given for user \"{}\"", p.user));
-                    }
-                    return Err(err);
-                }
-                Some(0xfe) => {
-                    // AuthSwitchRequest: another plugin, another scramble.
-                    let mut r = Reader::new(&payload[1..]);
-                    let plugin = String::from_utf8_lossy(r.cstr()).into_owned();
-                    let data = r.rest();
-                    let scramble = data.strip_suffix(&[0]).unwrap_or(data);
-                    let (_, answer) = scramble_for(&plugin, password, scramble, transport)?;
-                    self.send_packet(&answer).await?;
-                }
-                Some(0x01) => match payload.get(1).copied() {
-                    // caching_sha2_password: 3 = the cached fast path worked, 4 = full auth.
-                    Some(3) => {}
-                    Some(4) if transport != Transport::Plain => {
-                        let mut clear = password.as_bytes().to_vec();
-                        clear.push(0);
-                        self.send_packet(&clear).await?;
-                    }
-                    Some(4) => {
-                        return Err(DbError::new(
-                            ErrorKind::Auth,
-                            "the server wants the password sent in full (caching_sha2_password without a cached entry), \
-                             which DB-Hive only does over TLS or a Unix socket: set the TLS mode to require",
-                        ));
-                    }
-                    _ => return Err(protocol_error("unexpected authentication data")),
-                },
-                _ => return Err(protocol_error("unexpected packet during authentication")),
-            }
-        }
+    /// How this connection reached the server.
+    pub fn channel(&self) -> Channel {
+        self.channel
+    }
+
+    /// The server's certificate, when the connection uses TLS.
+    pub fn tls_peer(&self) -> Option<&TlsPeer> {
+        self.tls_peer.as_ref()
+    }
+
+    /// A request that got no answer within `limit`: the connection is never reused with
+    /// its answer still on the way.
+    fn gave_up(&mut self, what: &str, limit: Duration) -> DbError {
+        self.broken = true;
+        DbError::timeout(format!(
+            "{what} got no answer from the server within {} s; the connection was closed",
+            limit.as_secs()
+        ))
     }
 
     pub fn is_usable(&self) -> bool {
@@ -246,7 +135,14 @@ impl RawConn {
         }
     }
 
-    async fn send_packet(&mut self, payload: &[u8]) -> DbResult<()> {
+    /// Sends a packet that holds a secret, then zeroes the buffer it was framed in.
+    pub(super) async fn send_secret(&mut self, payload: &[u8]) -> DbResult<()> {
+        let result = self.send_packet(payload).await;
+        self.wbuf.zeroize();
+        result
+    }
+
+    pub(super) async fn send_packet(&mut self, payload: &[u8]) -> DbResult<()> {
         self.wbuf.clear();
         self.seq = write_packet(&mut self.wbuf, self.seq, payload);
         let result = async {
@@ -295,7 +191,7 @@ impl RawConn {
 
     async fn read_packet(&mut self, mut sink: Option<&mut EventSink>) -> DbResult<Packet> {
         loop {
-            if let Some(frame) = self.rbuf.next_frame() {
+            if let Some(frame) = self.rbuf.next_frame()? {
                 self.expect_seq(frame.seq)?;
                 if frame.len() < MAX_PACKET {
                     return Ok(Packet::Frame(frame));
@@ -305,7 +201,7 @@ impl RawConn {
                 self.rbuf.consume(&frame);
                 loop {
                     let next = loop {
-                        if let Some(f) = self.rbuf.next_frame() {
+                        if let Some(f) = self.rbuf.next_frame()? {
                             break f;
                         }
                         self.fill(None).await?;
@@ -352,7 +248,7 @@ impl RawConn {
         }
     }
 
-    async fn read_payload(&mut self) -> DbResult<Vec<u8>> {
+    pub(super) async fn read_payload(&mut self) -> DbResult<Vec<u8>> {
         let p = self.read_packet(None).await?;
         let v = self.payload(&p).to_vec();
         self.release(p);
@@ -556,6 +452,13 @@ impl RawConn {
 
     /// A text-protocol query whose rows are collected as strings (SHOW, KILL, SET...).
     pub async fn text_query(&mut self, sql: &str) -> DbResult<TextRows> {
+        match tokio::time::timeout(CATALOG_TIMEOUT, self.text_query_now(sql)).await {
+            Ok(result) => result,
+            Err(_) => Err(self.gave_up("a catalog query", CATALOG_TIMEOUT)),
+        }
+    }
+
+    async fn text_query_now(&mut self, sql: &str) -> DbResult<TextRows> {
         self.send_command(0x03, sql.as_bytes()).await?;
         let mut out = TextRows { rows: Vec::new() };
         loop {
@@ -616,6 +519,13 @@ impl RawConn {
     /// A parameterised query (server-side prepared statement, text parameters); every
     /// result value comes back as text.
     pub async fn query_params(&mut self, sql: &str, params: &[Option<&str>]) -> DbResult<TextRows> {
+        match tokio::time::timeout(CATALOG_TIMEOUT, self.query_params_now(sql, params)).await {
+            Ok(result) => result,
+            Err(_) => Err(self.gave_up("a catalog query", CATALOG_TIMEOUT)),
+        }
+    }
+
+    async fn query_params_now(&mut self, sql: &str, params: &[Option<&str>]) -> DbResult<TextRows> {
         self.send_command(0x16, sql.as_bytes()).await?;
         let payload = self.read_payload().await?;
         if payload.first() == Some(&0xff) {
@@ -726,7 +636,16 @@ impl RawConn {
         }
     }
 
+    /// One round trip, answered within the connect timeout.
     pub async fn ping(&mut self) -> DbResult<()> {
+        let limit = self.timeout;
+        match tokio::time::timeout(limit, self.ping_now()).await {
+            Ok(result) => result,
+            Err(_) => Err(self.gave_up("a ping", limit)),
+        }
+    }
+
+    async fn ping_now(&mut self) -> DbResult<()> {
         self.send_command(0x0e, &[]).await?;
         let payload = self.read_payload().await?;
         if payload.first() == Some(&0xff) {
@@ -779,174 +698,6 @@ fn column(d: &ColumnDef) -> Column {
     c
 }
 
-/// A binary-protocol row, every value as text (catalog queries only need text).
-fn binary_row(row: &[u8], defs: &[ColumnDef]) -> DbResult<Vec<Option<String>>> {
-    let mut r = Reader::new(row);
-    r.u8()?;
-    let bitmap = r.bytes((defs.len() + 9) / 8)?.to_vec();
-    let mut out = Vec::with_capacity(defs.len());
-    for (i, d) in defs.iter().enumerate() {
-        let bit = i + 2;
-        if bitmap[bit / 8] & (1 << (bit % 8)) != 0 {
-            out.push(None);
-            continue;
-        }
-        let unsigned = d.flags & UNSIGNED_FLAG != 0;
-        let text = match d.column_type {
-            1 => {
-                let b = r.u8()?;
-                if unsigned {
-                    b.to_string()
-                } else {
-                    (b as i8).to_string()
-                }
-            }
-            2 | 13 => {
-                let v = r.u16()?;
-                if unsigned {
-                    v.to_string()
-                } else {
-                    (v as i16).to_string()
-                }
-            }
-            3 | 9 => {
-                let v = r.u32()?;
-                if unsigned {
-                    v.to_string()
-                } else {
-                    (v as i32).to_string()
-                }
-            }
-            8 => {
-                let v = r.u64()?;
-                if unsigned {
-                    v.to_string()
-                } else {
-                    (v as i64).to_string()
-                }
-            }
-            4 => f32::from_le_bytes(
-                r.bytes(4)?
-                    .try_into()
-                    .map_err(|_| protocol_error("float"))?,
-            )
-            .to_string(),
-            5 => f64::from_le_bytes(
-                r.bytes(8)?
-                    .try_into()
-                    .map_err(|_| protocol_error("double"))?,
-            )
-            .to_string(),
-            7 | 10 | 12 | 14 | 17 | 18 => {
-                let n = r.u8()? as usize;
-                binary_datetime(r.bytes(n)?, d.column_type == 10 || d.column_type == 14)
-            }
-            11 | 19 => {
-                let n = r.u8()? as usize;
-                binary_time(r.bytes(n)?)
-            }
-            _ => String::from_utf8_lossy(r.lenenc_bytes()?.unwrap_or_default()).into_owned(),
-        };
-        out.push(Some(text));
-    }
-    Ok(out)
-}
-
-/// A little-endian unsigned number of `w` bytes at `i`; 0 past the end.
-fn le_at(b: &[u8], i: usize, w: usize) -> u64 {
-    b.get(i..i + w)
-        .map(|s| s.iter().rev().fold(0u64, |a, x| (a << 8) | *x as u64))
-        .unwrap_or(0)
-}
-
-/// A binary-protocol DATE / DATETIME / TIMESTAMP as the text protocol writes it. Trailing
-/// zero parts are left out on the wire: 0, 4, 7 or 11 bytes.
-fn binary_datetime(b: &[u8], date_only: bool) -> String {
-    let date = format!(
-        "{:04}-{:02}-{:02}",
-        le_at(b, 0, 2),
-        le_at(b, 2, 1),
-        le_at(b, 3, 1)
-    );
-    if date_only {
-        return date;
-    }
-    let mut text = format!(
-        "{date} {:02}:{:02}:{:02}",
-        le_at(b, 4, 1),
-        le_at(b, 5, 1),
-        le_at(b, 6, 1)
-    );
-    if b.len() >= 11 {
-        text.push_str(&format!(".{:06}", le_at(b, 7, 4)));
-    }
-    text
-}
-
-/// A binary-protocol TIME: sign, days, hours, minutes, seconds, microseconds (0, 8 or 12
-/// bytes), as `[-]HHH:MM:SS[.ffffff]`.
-fn binary_time(b: &[u8]) -> String {
-    let sign = if b.first() == Some(&1) { "-" } else { "" };
-    let hours = le_at(b, 1, 4)
-        .saturating_mul(24)
-        .saturating_add(le_at(b, 5, 1));
-    let mut text = format!(
-        "{sign}{hours:02}:{:02}:{:02}",
-        le_at(b, 6, 1),
-        le_at(b, 7, 1)
-    );
-    if b.len() >= 12 {
-        text.push_str(&format!(".{:06}", le_at(b, 8, 4)));
-    }
-    text
-}
-
-/// How far the way to the server can be trusted with a password in clear text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Transport {
-    Plain,
-    /// TLS without a verified certificate: safe from listeners, not from impostors.
-    Encrypted,
-    /// TLS to a verified server, or the local Unix socket.
-    Trusted,
-}
-
-/// The authentication plugin to answer with, and the scrambled password.
-fn scramble_for(
-    plugin: &str,
-    password: &str,
-    scramble: &[u8],
-    secure: Transport,
-) -> DbResult<(&'static str, Vec<u8>)> {
-    match plugin {
-        "mysql_native_password" | "" => Ok((
-            "mysql_native_password",
-            auth::native_password(password, scramble),
-        )),
-        "caching_sha2_password" => Ok((
-            "caching_sha2_password",
-            auth::caching_sha2(password, scramble),
-        )),
-        "mysql_clear_password" if secure == Transport::Trusted => {
-            let mut v = password.as_bytes().to_vec();
-            v.push(0);
-            Ok(("mysql_clear_password", v))
-        }
-        "mysql_clear_password" => Err(DbError::new(
-            ErrorKind::Auth,
-            "the server wants the password in clear text (mysql_clear_password), which DB-Hive only \
-             sends over a Unix socket or to a server whose certificate it verified: set the TLS mode \
-             to verify-ca or verify-full",
-        )),
-        other => Err(DbError::new(
-            ErrorKind::Auth,
-            format!(
-                "the server asks for the '{other}' authentication plugin, which DB-Hive does not support"
-            ),
-        )),
-    }
-}
-
 impl crate::session_slot::SessionConn for RawConn {
     fn check_idle(&mut self) -> bool {
         RawConn::check_idle(self)
@@ -962,34 +713,5 @@ impl crate::session_slot::SessionConn for RawConn {
 
     fn ping(&mut self) -> impl std::future::Future<Output = DbResult<()>> + Send {
         RawConn::ping(self)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn binary_dates_and_times_read_as_the_text_protocol_writes_them() {
-        assert_eq!(binary_datetime(&[], true), "0000-00-00");
-        assert_eq!(binary_datetime(&[], false), "0000-00-00 00:00:00");
-        assert_eq!(binary_datetime(&[0xe8, 0x07, 2, 29], true), "2024-02-29");
-        assert_eq!(
-            binary_datetime(&[0xe8, 0x07, 2, 29, 23, 59, 58], false),
-            "2024-02-29 23:59:58"
-        );
-        assert_eq!(
-            binary_datetime(&[0xe8, 0x07, 2, 29, 23, 59, 58, 0x3f, 0x42, 0x0f, 0], false),
-            "2024-02-29 23:59:58.999999"
-        );
-        assert_eq!(binary_time(&[]), "00:00:00");
-        // -838:59:59: 34 days and 22 hours, negative.
-        assert_eq!(binary_time(&[1, 34, 0, 0, 0, 22, 59, 59]), "-838:59:59");
-        assert_eq!(
-            binary_time(&[0, 0, 0, 0, 0, 1, 2, 3, 0x40, 0xe2, 0x01, 0]),
-            "01:02:03.123456"
-        );
-        // Days far past what a server sends do not overflow.
-        assert!(binary_time(&[0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0]).starts_with("103079215080:"));
     }
 }

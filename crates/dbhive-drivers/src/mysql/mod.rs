@@ -6,9 +6,11 @@
 //! connection id that `KILL QUERY` needs to cancel a statement from a second connection.
 
 mod auth;
+mod binary;
 pub mod catalog;
 mod conn;
 mod errors;
+mod handshake;
 mod protocol;
 pub mod types;
 
@@ -21,7 +23,7 @@ use dbhive_core::{
     ColumnInfo, Connection, ConnectionConfig, DatabaseInfo, DbError, DbResult, Driver, Engine,
     EventSink, ForeignKeyInfo, IndexInfo, QueryOptions, QueryStream, SchemaInfo, SchemaNode,
     Secret, ServerCancel, ServerInfo, Session, TableDescription, TableInfo, TableRef, TextStyle,
-    run_options, spawn_query,
+    TlsPeer, run_options, spawn_query,
 };
 
 use crate::net::Endpoint;
@@ -53,6 +55,8 @@ struct Target {
     database: Option<String>,
     password: Option<Secret>,
     timeout: Duration,
+    allow_unverified_password: bool,
+    server_public_key: Option<String>,
 }
 
 impl Target {
@@ -63,23 +67,20 @@ impl Target {
             database: database.or(self.database.as_deref()),
             password: self.password.as_ref(),
             timeout: self.timeout,
+            allow_unverified_password: self.allow_unverified_password,
+            server_public_key: self.server_public_key.as_deref(),
         }
     }
 }
 
 fn endpoint(config: &ConnectionConfig) -> Endpoint {
     let host = config.host.clone().unwrap_or_else(|| "localhost".into());
-    Endpoint {
-        // A host starting with '/' is the server's socket file; so is the `socket` option.
-        socket: config
-            .option("socket")
-            .map(str::to_string)
-            .or_else(|| host.starts_with('/').then(|| host.clone())),
-        host,
-        port: config.port.unwrap_or(3306),
-        tls: config.tls,
-        root_cert: config.tls_root_cert.clone(),
-    }
+    // A host starting with '/' is the server's socket file; so is the `socket` option.
+    let socket = config
+        .option("socket")
+        .map(str::to_string)
+        .or_else(|| host.starts_with('/').then(|| host.clone()));
+    Endpoint::new(config, host, config.port.unwrap_or(3306), socket)
 }
 
 struct MysqlManager {
@@ -106,6 +107,8 @@ impl Manage for MysqlManager {
 pub struct MysqlConnection {
     config: ConnectionConfig,
     target: Arc<Target>,
+    /// The certificate the first connection saw; every later one must show the same.
+    tls: Option<TlsPeer>,
     pool: Pool<MysqlManager>,
 }
 
@@ -114,14 +117,28 @@ impl MysqlConnection {
         config: &ConnectionConfig,
         secret: Option<Secret>,
     ) -> DbResult<MysqlConnection> {
-        let target = Arc::new(Target {
+        let mut target = Target {
             endpoint: endpoint(config),
             user: config.user.clone().unwrap_or_else(|| "root".into()),
             database: config.database.clone(),
             password: secret,
             timeout: config.connect_timeout(),
-        });
+            allow_unverified_password: config.allow_unverified_password,
+            server_public_key: config
+                .option("server_public_key")
+                .or(config.option("server-public-key-path"))
+                .map(str::to_string),
+        };
         let first = RawConn::connect(&target.params(None)).await?;
+        let tls = first.tls_peer().cloned();
+        // Pinned for this connection's life even when the saved connection has no pin yet.
+        if let Some(peer) = tls.as_ref().filter(|t| !t.verified) {
+            target
+                .endpoint
+                .pin
+                .get_or_insert_with(|| peer.fingerprint.clone());
+        }
+        let target = Arc::new(target);
         let pool = Pool::new(
             MysqlManager {
                 target: target.clone(),
@@ -133,6 +150,7 @@ impl MysqlConnection {
         Ok(MysqlConnection {
             config: config.clone(),
             target,
+            tls,
             pool,
         })
     }
@@ -183,6 +201,7 @@ impl Connection for MysqlConnection {
             version: format!("{name} {version} ({comment})"),
             database: get(2),
             user: get(3),
+            tls: self.tls.clone(),
         })
     }
 

@@ -37,8 +37,16 @@ fn truncated() -> DbError {
     DbError::connection("protocol error: packet shorter than its contents")
 }
 
+/// The largest packet before the login is done: a greeting, an auth switch or an RSA key
+/// takes a few hundred bytes, and a server still authenticating has nothing big to say.
+const LOGIN_PACKET: usize = 64 * 1024;
+
 /// Received bytes, framed into packets.
-pub struct ReadBuffer(RecvBuffer);
+pub struct ReadBuffer {
+    recv: RecvBuffer,
+    /// Logging in: packets are held to [`LOGIN_PACKET`].
+    logging_in: bool,
+}
 
 /// One physical packet: its sequence id and where its payload lies.
 #[derive(Clone, Copy, Debug)]
@@ -71,39 +79,53 @@ pub fn column_count(payload: &[u8]) -> DbResult<usize> {
 impl ReadBuffer {
     /// Whether bytes are waiting that no one has read yet.
     pub fn has_data(&self) -> bool {
-        self.0.has_data()
+        self.recv.has_data()
     }
 
     pub fn new() -> Self {
-        ReadBuffer(RecvBuffer::new())
+        ReadBuffer {
+            recv: RecvBuffer::new(),
+            logging_in: true,
+        }
     }
 
-    pub fn next_frame(&self) -> Option<Frame> {
-        let (at, avail) = self.0.unread();
+    /// The login is done: packets may take their full 16 MB.
+    pub fn started(&mut self) {
+        self.logging_in = false;
+    }
+
+    /// The next complete packet, if the buffer holds one.
+    pub fn next_frame(&self) -> DbResult<Option<Frame>> {
+        let (at, avail) = self.recv.unread();
         if avail.len() < 4 {
-            return None;
+            return Ok(None);
         }
         let len = u32::from_le_bytes([avail[0], avail[1], avail[2], 0]) as usize;
-        if avail.len() < 4 + len {
-            return None;
+        if self.logging_in && len > LOGIN_PACKET {
+            return Err(DbError::connection(format!(
+                "protocol error: a packet of {len} bytes before the login is done"
+            )));
         }
-        Some(Frame {
+        if avail.len() < 4 + len {
+            return Ok(None);
+        }
+        Ok(Some(Frame {
             seq: avail[3],
             body_start: at + 4,
             body_end: at + 4 + len,
-        })
+        }))
     }
 
     pub fn body(&self, frame: &Frame) -> &[u8] {
-        self.0.bytes(frame.body_start, frame.body_end)
+        self.recv.bytes(frame.body_start, frame.body_end)
     }
 
     pub fn consume(&mut self, frame: &Frame) {
-        self.0.consume_to(frame.body_end);
+        self.recv.consume_to(frame.body_end);
     }
 
     fn wanted(&self) -> usize {
-        let (_, avail) = self.0.unread();
+        let (_, avail) = self.recv.unread();
         if avail.len() >= 4 {
             4 + u32::from_le_bytes([avail[0], avail[1], avail[2], 0]) as usize
         } else {
@@ -116,12 +138,12 @@ impl ReadBuffer {
         &mut self,
         stream: &mut S,
     ) -> Option<std::io::Result<usize>> {
-        self.0.fill_now(stream)
+        self.recv.fill_now(stream)
     }
 
     pub async fn fill<S: AsyncRead + Unpin>(&mut self, stream: &mut S) -> DbResult<()> {
         let wanted = self.wanted();
-        self.0.fill(stream, wanted).await
+        self.recv.fill(stream, wanted).await
     }
 }
 
@@ -468,10 +490,11 @@ mod tests {
         let next = write_packet(&mut wire, 3, &payload);
         assert_eq!(next, 5);
         let mut buf = ReadBuffer::new();
+        buf.started();
         let mut src: &[u8] = &wire;
         let mut sizes = Vec::new();
         while sizes.len() < 2 {
-            while let Some(f) = buf.next_frame() {
+            while let Some(f) = buf.next_frame().expect("frame") {
                 sizes.push((f.seq, f.len()));
                 buf.consume(&f);
             }

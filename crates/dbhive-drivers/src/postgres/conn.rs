@@ -6,12 +6,15 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use dbhive_core::security::{TlsUse, reusable_password_allowed, unverified_password_refusal};
 use dbhive_core::{
-    Column, DbError, DbResult, ErrorKind, EventSink, Notice, RowOutcome, Secret, Value,
+    Channel, Column, DbError, DbResult, ErrorKind, EventSink, Notice, RowOutcome, Secret, TlsPeer,
+    Value,
 };
 use tokio::io::AsyncWriteExt;
+use zeroize::Zeroize;
 
-use super::auth::{Scram, md5_password};
+use super::auth::{ChannelBinding, Scram, md5_password};
 use super::errors::{to_error, to_notice};
 use super::protocol::{
     ErrorFields, Frame, ReadBuffer, Reader, frontend, parse_command_tag, parse_row_description,
@@ -29,6 +32,8 @@ pub struct ConnectParams<'a> {
     /// libpq's `options` (e.g. `-c search_path=app`), passed through.
     pub options: Option<&'a str>,
     pub timeout: Duration,
+    /// The user allowed clear-text and MD5 passwords to an unverified server.
+    pub allow_unverified_password: bool,
 }
 
 /// What a cancel request needs.
@@ -47,6 +52,9 @@ pub trait ResolveTypes: Send + Sync {
     async fn resolve(&self, oids: &[u32]) -> HashMap<u32, PgType>;
 }
 
+/// The longest a catalog query (tree, describe, DDL, type lookups) may wait for its answer.
+pub const CATALOG_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Rows of a catalog query, as text.
 pub struct TextRows {
     pub columns: Vec<String>,
@@ -55,6 +63,8 @@ pub struct TextRows {
 
 pub struct RawConn {
     stream: Stream,
+    channel: Channel,
+    tls_peer: Option<TlsPeer>,
     rbuf: ReadBuffer,
     wbuf: Vec<u8>,
     endpoint: Endpoint,
@@ -74,9 +84,14 @@ impl RawConn {
     pub async fn connect(p: &ConnectParams<'_>) -> DbResult<RawConn> {
         let attempt = async {
             match Self::connect_once(p, true).await {
+                // libpq's `prefer`: a failed handshake is tried again without TLS. Not when
+                // the policy verifies certificates or one is pinned: plain TCP would then
+                // be the downgrade those exist to stop.
                 Err(e)
-                    if e.kind == ErrorKind::Tls
-                        && p.endpoint.tls == dbhive_core::TlsMode::Prefer =>
+                    if e.code.as_deref() == Some(crate::net::HANDSHAKE_FAILED)
+                        && p.endpoint.policy.tls == TlsUse::IfOffered
+                        && !p.endpoint.policy.verifies()
+                        && p.endpoint.pin.is_none() =>
                 {
                     Self::connect_once(p, false).await
                 }
@@ -85,18 +100,14 @@ impl RawConn {
         };
         tokio::time::timeout(p.timeout, attempt)
             .await
-            .unwrap_or_else(|_| {
-                Err(DbError::timeout(format!(
-                    "no answer from the server at {} within {} s",
-                    p.endpoint.describe(),
-                    p.timeout.as_secs()
-                )))
-            })
+            .unwrap_or_else(|_| Err(p.endpoint.timed_out("the login")))
     }
 
     async fn connect_once(p: &ConnectParams<'_>, try_tls: bool) -> DbResult<RawConn> {
         let stream = open(p.endpoint, try_tls).await?;
         let mut conn = RawConn {
+            channel: stream.channel(p.endpoint),
+            tls_peer: stream.tls_peer(p.endpoint),
             stream,
             rbuf: ReadBuffer::new(),
             wbuf: Vec::with_capacity(1024),
@@ -111,6 +122,20 @@ impl RawConn {
         };
         conn.startup(p).await?;
         Ok(conn)
+    }
+
+    /// Refuses to answer with the password in a form a listener could reuse unless the
+    /// server's identity is verified or the user allowed it for this connection.
+    fn allow_reusable(&self, p: &ConnectParams<'_>, asked: &str) -> DbResult<()> {
+        if reusable_password_allowed(self.channel, p.allow_unverified_password) {
+            Ok(())
+        } else {
+            Err(unverified_password_refusal(
+                &p.endpoint.describe(),
+                asked,
+                self.channel,
+            ))
+        }
     }
 
     async fn startup(&mut self, p: &ConnectParams<'_>) -> DbResult<()> {
@@ -134,14 +159,32 @@ impl RawConn {
                 b'R' => {
                     let mut r = Reader::new(&body);
                     match r.i32()? {
-                        0 => {}
+                        0 => {
+                            // Once SCRAM has begun, only the server's proof ends it.
+                            if scram.as_ref().is_some_and(|s| !s.is_verified()) {
+                                return Err(DbError::new(
+                                    ErrorKind::Auth,
+                                    format!(
+                                        "the server at {} accepted the login without proving it knows the password \
+                                         (SCRAM ended before the server's signature): it may not be the server you meant",
+                                        p.endpoint.describe()
+                                    ),
+                                )
+                                .with_code("scram_incomplete"));
+                            }
+                        }
                         3 => {
                             let pw = require_password(p, "a clear-text password")?;
+                            self.allow_reusable(p, "the password in clear text")?;
                             frontend::password(&mut self.wbuf, pw.expose());
-                            self.send().await?;
+                            self.send_secret().await?;
                         }
                         5 => {
                             let pw = require_password(p, "an MD5 password")?;
+                            self.allow_reusable(
+                                p,
+                                "an MD5 hash of the password (which logs in as well as the password)",
+                            )?;
                             let salt: [u8; 4] = r
                                 .bytes(4)?
                                 .try_into()
@@ -150,9 +193,14 @@ impl RawConn {
                                 &mut self.wbuf,
                                 &md5_password(p.user, pw.expose(), &salt),
                             );
-                            self.send().await?;
+                            self.send_secret().await?;
                         }
                         10 => {
+                            if scram.is_some() {
+                                return Err(DbError::connection(
+                                    "protocol error: the server started SASL twice",
+                                ));
+                            }
                             let mut mechanisms = Vec::new();
                             loop {
                                 let m = r.cstr()?;
@@ -161,20 +209,12 @@ impl RawConn {
                                 }
                                 mechanisms.push(m);
                             }
-                            if !mechanisms.iter().any(|m| m == "SCRAM-SHA-256") {
-                                return Err(DbError::new(
-                                    ErrorKind::Auth,
-                                    format!(
-                                        "the server offers only {} authentication, which DB-Hive does not support",
-                                        mechanisms.join(", ")
-                                    ),
-                                ));
-                            }
+                            let binding = self.channel_binding(&mechanisms)?;
                             let pw = require_password(p, "a SCRAM-SHA-256 password")?;
-                            let s = Scram::new(pw.expose())?;
+                            let s = Scram::new(pw.expose(), binding)?;
                             frontend::sasl_initial(
                                 &mut self.wbuf,
-                                "SCRAM-SHA-256",
+                                s.mechanism(),
                                 s.client_first().as_bytes(),
                             );
                             scram = Some(s);
@@ -186,10 +226,10 @@ impl RawConn {
                             })?;
                             let answer = s.client_final(r.rest())?;
                             frontend::sasl_response(&mut self.wbuf, answer.as_bytes());
-                            self.send().await?;
+                            self.send_secret().await?;
                         }
                         12 => {
-                            let s = scram.as_ref().ok_or_else(|| {
+                            let s = scram.as_mut().ok_or_else(|| {
                                 DbError::connection("SASL final without a SASL start")
                             })?;
                             s.verify_final(r.rest())?;
@@ -219,17 +259,59 @@ impl RawConn {
                 }
                 b'N' => {}
                 b'Z' => {
+                    if scram.as_ref().is_some_and(|s| !s.is_verified()) {
+                        return Err(DbError::connection(
+                            "protocol error: the server said it was ready before authentication ended",
+                        ));
+                    }
                     self.tx_status = body.first().copied().unwrap_or(b'I');
+                    self.rbuf.started();
                     return Ok(());
                 }
                 other => {
                     return Err(DbError::connection(format!(
                         "protocol error: unexpected message {:?} during startup",
-                        other as char
+                        char::from(other).escape_default()
                     )));
                 }
             }
         }
+    }
+
+    /// Which SCRAM to speak: -PLUS bound to this TLS connection when the server offers it;
+    /// plain SCRAM saying whether this client could have bound the channel.
+    fn channel_binding(&self, mechanisms: &[String]) -> DbResult<ChannelBinding> {
+        let offers = |m: &str| mechanisms.iter().any(|x| x == m);
+        let end_point = self.stream.tls_server_end_point();
+        if offers("SCRAM-SHA-256-PLUS") {
+            if let Some(data) = end_point {
+                return Ok(ChannelBinding::TlsServerEndPoint(data));
+            }
+        }
+        if !offers("SCRAM-SHA-256") {
+            return Err(DbError::new(
+                ErrorKind::Auth,
+                format!(
+                    "the server offers only {} authentication, which DB-Hive does not support here",
+                    mechanisms.join(", ")
+                ),
+            ));
+        }
+        Ok(if end_point.is_some() {
+            ChannelBinding::NotOffered
+        } else {
+            ChannelBinding::Unsupported
+        })
+    }
+
+    /// How this connection reached the server.
+    pub fn channel(&self) -> Channel {
+        self.channel
+    }
+
+    /// The server's certificate, when the connection uses TLS.
+    pub fn tls_peer(&self) -> Option<&TlsPeer> {
+        self.tls_peer.as_ref()
     }
 
     fn parameter_status(&mut self, body: &[u8]) {
@@ -305,13 +387,25 @@ impl RawConn {
         true
     }
 
+    /// Sends a message that holds a secret, then zeroes the buffer it was built in.
+    async fn send_secret(&mut self) -> DbResult<()> {
+        let result = self.send_buffer().await;
+        self.wbuf.zeroize();
+        result
+    }
+
     async fn send(&mut self) -> DbResult<()> {
+        let result = self.send_buffer().await;
+        self.wbuf.clear();
+        result
+    }
+
+    async fn send_buffer(&mut self) -> DbResult<()> {
         let result = async {
             self.stream.write_all(&self.wbuf).await?;
             self.stream.flush().await
         }
         .await;
-        self.wbuf.clear();
         result.map_err(|e| {
             self.broken = true;
             DbError::connection(format!("lost the connection to the server: {e}"))
@@ -534,8 +628,33 @@ impl RawConn {
     }
 
     /// Runs one parameterised statement and returns its rows as text. For catalog queries:
-    /// everything is buffered.
+    /// everything is buffered. A server that stops answering (a network gone while the
+    /// laptop slept) costs at most [`CATALOG_TIMEOUT`], and the connection is dropped.
     pub async fn query(&mut self, sql: &str, params: &[Option<&str>]) -> DbResult<TextRows> {
+        match tokio::time::timeout(CATALOG_TIMEOUT, self.query_now(sql, params)).await {
+            Ok(result) => result,
+            Err(_) => Err(self.abandon(&format!(
+                "a catalog query got no answer within {} s",
+                CATALOG_TIMEOUT.as_secs()
+            ))),
+        }
+    }
+
+    /// Gives up on a request the server did not answer in time: the connection is not
+    /// reused, and the server is asked to stop the statement if it still runs.
+    fn abandon(&mut self, what: &str) -> DbError {
+        self.broken = true;
+        let key = self.cancel_key();
+        tokio::spawn(async move {
+            let _ = super::stream::send_cancel(&key.endpoint, key.pid, key.secret, key.tls).await;
+        });
+        DbError::timeout(format!(
+            "{what} from the server at {}; the connection was closed",
+            self.endpoint.describe()
+        ))
+    }
+
+    async fn query_now(&mut self, sql: &str, params: &[Option<&str>]) -> DbResult<TextRows> {
         frontend::extended(&mut self.wbuf, sql, params);
         self.busy = true;
         self.send().await?;
@@ -585,8 +704,18 @@ impl RawConn {
         }
     }
 
-    /// One round trip: an empty query.
+    /// One round trip: an empty query, answered within the connect timeout.
     pub async fn ping(&mut self) -> DbResult<()> {
+        let limit = self.endpoint.timeout;
+        match tokio::time::timeout(limit, self.ping_now()).await {
+            Ok(result) => result,
+            Err(_) => {
+                Err(self.abandon(&format!("no answer to a ping within {} s", limit.as_secs())))
+            }
+        }
+    }
+
+    async fn ping_now(&mut self) -> DbResult<()> {
         frontend::query(&mut self.wbuf, "");
         self.busy = true;
         self.send().await?;

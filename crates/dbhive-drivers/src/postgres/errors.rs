@@ -49,6 +49,7 @@ pub fn to_error(f: ErrorFields) -> DbError {
         detail,
         hint: f.hint,
         position: f.position,
+        certificate: None,
     }
 }
 

@@ -25,7 +25,7 @@ use dbhive_core::{
     ColumnInfo, Connection, ConnectionConfig, DatabaseInfo, DbError, DbResult, Driver, Engine,
     EventSink, ForeignKeyInfo, IndexInfo, QueryOptions, QueryStream, SchemaInfo, SchemaNode,
     Secret, ServerCancel, ServerInfo, Session, TableDescription, TableInfo, TableRef, TextStyle,
-    run_options, spawn_query,
+    TlsPeer, run_options, spawn_query,
 };
 
 use crate::running::{Running, Ticket};
@@ -60,6 +60,7 @@ struct Target {
     application_name: String,
     options: Option<String>,
     timeout: Duration,
+    allow_unverified_password: bool,
 }
 
 impl Target {
@@ -72,6 +73,7 @@ impl Target {
             application_name: &self.application_name,
             options: self.options.as_deref(),
             timeout: self.timeout,
+            allow_unverified_password: self.allow_unverified_password,
         }
     }
 }
@@ -108,6 +110,8 @@ struct DbPool {
 pub struct PgConnection {
     config: ConnectionConfig,
     base: Arc<Target>,
+    /// The certificate the first connection saw; every later one must show the same.
+    tls: Option<TlsPeer>,
     pools: Mutex<HashMap<String, Arc<DbPool>>>,
 }
 
@@ -118,7 +122,7 @@ impl PgConnection {
             .clone()
             .or_else(|| std::env::var("USER").ok())
             .unwrap_or_else(|| "postgres".into());
-        let base = Arc::new(Target {
+        let mut base = Target {
             endpoint: stream::endpoint(config),
             database: config.database.clone().unwrap_or_else(|| user.clone()),
             user,
@@ -129,11 +133,21 @@ impl PgConnection {
                 .to_string(),
             options: config.option("options").map(str::to_string),
             timeout: config.connect_timeout(),
-        });
+            allow_unverified_password: config.allow_unverified_password,
+        };
         let first = RawConn::connect(&base.params()).await?;
+        let tls = first.tls_peer().cloned();
+        // Pinned for this connection's life even when the saved connection has no pin yet:
+        // a session opened later must meet the same server.
+        if let Some(peer) = tls.as_ref().filter(|t| !t.verified) {
+            base.endpoint
+                .pin
+                .get_or_insert_with(|| peer.fingerprint.clone());
+        }
         let conn = PgConnection {
             config: config.clone(),
-            base,
+            base: Arc::new(base),
+            tls,
             pools: Mutex::new(HashMap::new()),
         };
         conn.db_pool(None)?.pool.put_idle(first);
@@ -157,6 +171,7 @@ impl PgConnection {
             application_name: self.base.application_name.clone(),
             options: self.base.options.clone(),
             timeout: self.base.timeout,
+            allow_unverified_password: self.base.allow_unverified_password,
         });
         let db = Arc::new(DbPool {
             pool: Pool::new(
@@ -214,6 +229,7 @@ impl Connection for PgConnection {
             version: row.text(0),
             database: row.owned(1),
             user: row.owned(2),
+            tls: self.tls.clone(),
         })
     }
 

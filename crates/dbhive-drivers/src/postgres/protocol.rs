@@ -6,8 +6,21 @@ use tokio::io::AsyncRead;
 
 use crate::recv::RecvBuffer;
 
+/// Messages of these types may be long (rows, COPY data, row descriptions, function
+/// results, errors, notices, notifications); every other type is a few bytes.
+const LONG_TYPES: &[u8] = b"TDdVENA";
+/// The longest short message, and the longest message of any type before the connection is
+/// ready (libpq's 30,000 bytes): a server still authenticating has nothing big to say.
+const SHORT_MESSAGE: usize = 30_000;
+/// The longest long message: PostgreSQL cannot build a value over 1 GB.
+const LONG_MESSAGE: usize = 1 << 30;
+
 /// Backend bytes received but not yet consumed, framed into messages.
-pub struct ReadBuffer(RecvBuffer);
+pub struct ReadBuffer {
+    recv: RecvBuffer,
+    /// Startup: every message is held to the short limit.
+    starting: bool,
+}
 
 /// A framed backend message: its type byte and where its body lies in the buffer.
 #[derive(Clone, Copy, Debug)]
@@ -19,20 +32,43 @@ pub struct Frame {
 
 impl ReadBuffer {
     pub fn new() -> Self {
-        ReadBuffer(RecvBuffer::new())
+        ReadBuffer {
+            recv: RecvBuffer::new(),
+            starting: true,
+        }
     }
 
-    /// The next complete message, if the buffer holds one.
+    /// The connection is ready: long messages may now be long.
+    pub fn started(&mut self) {
+        self.starting = false;
+    }
+
+    fn limit(&self, tag: u8) -> usize {
+        if self.starting || !LONG_TYPES.contains(&tag) {
+            SHORT_MESSAGE
+        } else {
+            LONG_MESSAGE
+        }
+    }
+
+    /// The next complete message, if the buffer holds one. A length the protocol cannot
+    /// have is an error at once, before any of it is awaited.
     pub fn next_frame(&self) -> DbResult<Option<Frame>> {
-        let (at, avail) = self.0.unread();
+        let (at, avail) = self.recv.unread();
         if avail.len() < 5 {
             return Ok(None);
         }
+        let tag = avail[0];
         let len = i32::from_be_bytes([avail[1], avail[2], avail[3], avail[4]]);
-        if len < 4 {
+        if len < 4 || len as usize - 4 > self.limit(tag) {
             return Err(DbError::connection(format!(
-                "protocol error: message of type {:?} has length {len}",
-                avail[0] as char
+                "protocol error: a message of type {:?} claims {len} bytes{}",
+                char::from(tag).escape_default(),
+                if self.starting {
+                    " before the connection is ready"
+                } else {
+                    ""
+                }
             )));
         }
         let total = 1 + len as usize;
@@ -47,17 +83,17 @@ impl ReadBuffer {
     }
 
     pub fn body(&self, frame: &Frame) -> &[u8] {
-        self.0.bytes(frame.body_start, frame.body_end)
+        self.recv.bytes(frame.body_start, frame.body_end)
     }
 
     /// Marks a frame as handled.
     pub fn consume(&mut self, frame: &Frame) {
-        self.0.consume_to(frame.body_end);
+        self.recv.consume_to(frame.body_end);
     }
 
     /// Bytes the next (incomplete) message still needs, when its header has arrived.
     fn wanted(&self) -> usize {
-        let (_, avail) = self.0.unread();
+        let (_, avail) = self.recv.unread();
         if avail.len() >= 5 {
             let len = i32::from_be_bytes([avail[1], avail[2], avail[3], avail[4]]).max(4) as usize;
             1 + len
@@ -71,13 +107,13 @@ impl ReadBuffer {
         &mut self,
         stream: &mut S,
     ) -> Option<std::io::Result<usize>> {
-        self.0.fill_now(stream)
+        self.recv.fill_now(stream)
     }
 
     /// Reads more bytes from `stream`. Errors with a connection error at end of stream.
     pub async fn fill<S: AsyncRead + Unpin>(&mut self, stream: &mut S) -> DbResult<()> {
         let wanted = self.wanted();
-        self.0.fill(stream, wanted).await
+        self.recv.fill(stream, wanted).await
     }
 }
 
@@ -341,12 +377,38 @@ mod tests {
         assert_eq!(parse_command_tag("BEGIN"), ("BEGIN".into(), None));
     }
 
+    #[test]
+    fn impossible_lengths_are_refused_before_they_are_read() {
+        let mut buf = ReadBuffer::new();
+        let mut wire: &[u8] = &[b'R', 0x7f, 0xff, 0xff, 0xff];
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        rt.block_on(buf.fill(&mut wire)).expect("fill");
+        assert!(buf.next_frame().is_err(), "2 GiB during startup");
+        let mut buf = ReadBuffer::new();
+        buf.started();
+        let mut wire: &[u8] = &[b'D', 0x20, 0, 0, 0];
+        rt.block_on(buf.fill(&mut wire)).expect("fill");
+        assert!(buf.next_frame().expect("512 MB row: fine").is_none());
+        let mut buf = ReadBuffer::new();
+        buf.started();
+        let mut wire: &[u8] = &[b'C', 0, 1, 0, 0];
+        rt.block_on(buf.fill(&mut wire)).expect("fill");
+        assert!(buf.next_frame().is_err(), "a 64 KiB command tag");
+    }
+
     #[tokio::test]
     async fn frames_split_across_reads() {
+        // Two CopyData messages, as the backend sends them.
         let mut wire = Vec::new();
-        frontend::query(&mut wire, "SELECT 1");
-        frontend::query(&mut wire, &"x".repeat(200_000));
+        for body in [b"SELECT 1\0".to_vec(), vec![b'x'; 200_001]] {
+            wire.push(b'd');
+            wire.extend_from_slice(&(body.len() as i32 + 4).to_be_bytes());
+            wire.extend_from_slice(&body);
+        }
         let mut buf = ReadBuffer::new();
+        buf.started();
         let mut src: &[u8] = &wire;
         let mut sizes = Vec::new();
         loop {

@@ -359,16 +359,26 @@ pub fn decode_bytea(raw: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// PostgreSQL's MAXDIM: no array of its has more dimensions. A literal nested deeper did
+/// not come from a real server and is kept as text, so no input can exhaust the stack.
+const MAX_DIMENSIONS: usize = 6;
+
 /// Parses an array literal (`{1,2,NULL}`, `{{"a b",c},{d,e}}`) into nested Values.
-/// None for forms kept as text: explicit bounds, malformed input.
+/// None for forms kept as text: explicit bounds, malformed input, more than six dimensions.
 pub fn parse_array(raw: &[u8], delimiter: u8, element: &Decoder) -> Option<Vec<Value>> {
     let mut pos = 0;
-    let items = parse_level(raw, &mut pos, delimiter, element)?;
+    let items = parse_level(raw, &mut pos, delimiter, element, 1)?;
     (pos == raw.len()).then_some(items)
 }
 
-fn parse_level(raw: &[u8], pos: &mut usize, delim: u8, element: &Decoder) -> Option<Vec<Value>> {
-    if raw.get(*pos) != Some(&b'{') {
+fn parse_level(
+    raw: &[u8],
+    pos: &mut usize,
+    delim: u8,
+    element: &Decoder,
+    depth: usize,
+) -> Option<Vec<Value>> {
+    if raw.get(*pos) != Some(&b'{') || depth > MAX_DIMENSIONS {
         return None;
     }
     *pos += 1;
@@ -379,7 +389,13 @@ fn parse_level(raw: &[u8], pos: &mut usize, delim: u8, element: &Decoder) -> Opt
     }
     loop {
         match raw.get(*pos)? {
-            b'{' => items.push(Value::Array(parse_level(raw, pos, delim, element)?)),
+            b'{' => items.push(Value::Array(parse_level(
+                raw,
+                pos,
+                delim,
+                element,
+                depth + 1,
+            )?)),
             b'"' => {
                 *pos += 1;
                 let mut text = Vec::new();
@@ -458,6 +474,19 @@ mod tests {
             Value::Other { .. }
         ));
         assert_eq!(text(&decode(&ty.decoder, b"[2:3]={5,6}")), "[2:3]={5,6}");
+    }
+
+    #[test]
+    fn arrays_deeper_than_postgres_allows_stay_text() {
+        let ty = builtin(1007).expect("int4[]");
+        let six = format!("{}1{}", "{".repeat(6), "}".repeat(6));
+        assert!(matches!(
+            decode(&ty.decoder, six.as_bytes()),
+            Value::Array(_)
+        ));
+        // 20,000 levels: kept as the server's text, without recursing 20,000 times.
+        let deep = format!("{}1{}", "{".repeat(20_000), "}".repeat(20_000));
+        assert_eq!(text(&decode(&ty.decoder, deep.as_bytes())), deep);
     }
 
     #[test]

@@ -246,6 +246,7 @@ impl DbConnection for SqliteConnection {
             version: format!("SQLite {version}"),
             database: Some(label),
             user: None,
+            tls: None,
         })
     }
 
