@@ -19,6 +19,10 @@ pub struct Target {
     /// or a SQLite file path). A password may be given here, or in DBHIVE_PASSWORD.
     #[arg(long, env = "DBHIVE_URL", hide_env_values = true)]
     pub url: String,
+    /// Read the password from standard input (all of it, less a final newline) instead of
+    /// the URL or DBHIVE_PASSWORD, so it shows in no process list.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 #[derive(Subcommand, Debug)]

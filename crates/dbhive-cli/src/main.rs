@@ -7,6 +7,7 @@ mod meta;
 mod output;
 mod query;
 mod report;
+mod terminal;
 
 use clap::Parser;
 
@@ -49,7 +50,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             stats,
             sql,
         } => {
-            let conn = connect::open(&target.url).await.map_err(Failure::connect)?;
+            let sql_from_stdin =
+                file.as_deref().is_none_or(|f| f == "-") && sql.as_deref().is_none_or(|s| s == "-");
+            if target.password_stdin && sql_from_stdin {
+                return Err(Failure::usage(
+                    "--password-stdin reads the password from standard input: give the SQL as an argument or with --file FILE",
+                ));
+            }
+            let conn = connect::open(&target).await?;
             let result = query::run(
                 conn.clone(),
                 query::QueryArgs {
@@ -69,7 +77,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             path,
             format,
         } => {
-            let conn = connect::open(&target.url).await.map_err(Failure::connect)?;
+            let conn = connect::open(&target).await?;
             meta::tree(conn, &path, format).await
         }
         Command::Describe {
@@ -77,11 +85,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             table,
             format,
         } => {
-            let conn = connect::open(&target.url).await.map_err(Failure::connect)?;
+            let conn = connect::open(&target).await?;
             meta::describe(conn, &table, format).await
         }
         Command::Ddl { target, table } => {
-            let conn = connect::open(&target.url).await.map_err(Failure::connect)?;
+            let conn = connect::open(&target).await?;
             meta::ddl(conn, &table).await
         }
     }

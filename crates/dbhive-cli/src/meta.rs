@@ -1,12 +1,14 @@
 //! `dbhive tree`, `describe` and `ddl`: the metadata commands.
 
-use std::io::Write;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 use dbhive_core::{Connection, SchemaNode, TableDescription, TableRef};
 
 use crate::cli::MetaFormat;
 use crate::exit::{self, Failure};
+use crate::terminal::safe;
 
 /// Splits a tree path: "a/b" or a JSON array of names. "\/" is a literal slash.
 pub fn parse_path(path: &str) -> Result<Vec<String>, Failure> {
@@ -82,7 +84,7 @@ pub async fn tree(
                 if let Some(s) = n.size_bytes {
                     line.push_str(&format!("  {}", human_size(s)));
                 }
-                let _ = writeln!(out, "{line}");
+                let _ = writeln!(out, "{}", safe(&line));
             }
             Ok(())
         }
@@ -99,7 +101,7 @@ pub async fn describe(
     match format {
         MetaFormat::Json => print_json(&d),
         MetaFormat::Table => {
-            let mut out = std::io::stdout().lock();
+            let mut out = String::new();
             let schema = d
                 .table
                 .schema
@@ -162,6 +164,7 @@ pub async fn describe(
                     t.timing.as_deref().unwrap_or("")
                 );
             }
+            print!("{}", safe(&out));
             Ok(())
         }
     }
@@ -170,7 +173,12 @@ pub async fn describe(
 pub async fn ddl(conn: Arc<dyn Connection>, table: &str) -> Result<(), Failure> {
     let table = TableRef::parse(table).map_err(|e| Failure::usage(e.message))?;
     let text = conn.ddl(&table).await.map_err(Failure::query)?;
-    print!("{text}");
+    // Exact when redirected (names may hold any character); readable on a terminal.
+    if std::io::stdout().is_terminal() {
+        print!("{}", safe(&text));
+    } else {
+        print!("{text}");
+    }
     Ok(())
 }
 

@@ -94,7 +94,8 @@ fn csv_matches_postgres_copy_byte_for_byte() {
 fn csv_matches_sqlite3_byte_for_byte() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("types.db");
-    let url = db.display().to_string();
+    // A new file is created only when asked for.
+    let url = format!("sqlite://{}?mode=rwc", db.display());
     ok(&[
         "query",
         "--url",
@@ -605,7 +606,8 @@ fn json_and_jsonl_shapes() {
 fn tree_describe_and_ddl_commands() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("meta.db");
-    let url = db.display().to_string();
+    // A new file is created only when asked for.
+    let url = format!("sqlite://{}?mode=rwc", db.display());
     ok(&[
         "query",
         "--url",
@@ -663,4 +665,89 @@ fn tree_describe_and_ddl_commands() {
     let out = dbhive(&["describe", "--url", &url, "--table", "nope"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(show(&out.stderr).contains("no such table"));
+}
+
+/// `dbhive` with `input` on standard input.
+fn dbhive_with_input(args: &[&str], envs: &[(&str, &str)], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_remove("DBHIVE_URL")
+        .env_remove("DBHIVE_PASSWORD")
+        .envs(envs.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run dbhive");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(input).expect("write stdin");
+    }
+    child.wait_with_output().expect("dbhive output")
+}
+
+#[test]
+fn a_password_can_stay_out_of_the_process_list() {
+    let (config, secret) = dbhive_core::ConnectionConfig::from_url(&pg_url()).expect("url");
+    let password = secret.expect("the test URL has a password");
+    let bare = config.to_url();
+    let warning = "visible to other users";
+
+    let out = dbhive_with_input(
+        &[
+            "query",
+            "--url",
+            &bare,
+            "--password-stdin",
+            "-F",
+            "csv",
+            "SELECT 1 AS one",
+        ],
+        &[],
+        format!("{}\n", password.expose()).as_bytes(),
+    );
+    assert!(out.status.success(), "{}", show(&out.stderr));
+    assert_eq!(show(&out.stdout), "one\n1\n");
+    assert!(!show(&out.stderr).contains(warning));
+
+    // In the URL on the command line: it works, and says where it shows.
+    let out = dbhive_with_input(&["query", "--url", &pg_url(), "SELECT 1"], &[], b"");
+    assert!(out.status.success(), "{}", show(&out.stderr));
+    assert!(show(&out.stderr).contains(warning), "{}", show(&out.stderr));
+    assert!(!show(&out.stderr).contains(password.expose()));
+
+    // In the environment: no warning.
+    let out = dbhive_with_input(&["query", "SELECT 1"], &[("DBHIVE_URL", &pg_url())], b"");
+    assert!(out.status.success(), "{}", show(&out.stderr));
+    assert!(!show(&out.stderr).contains(warning));
+
+    // The password and the SQL cannot both come from standard input.
+    let out = dbhive_with_input(&["query", "--url", &bare, "--password-stdin"], &[], b"x\n");
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out.stderr));
+    assert!(show(&out.stderr).contains("--password-stdin"));
+}
+
+#[test]
+fn server_text_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+    // A column name and an error message carrying an escape that would retitle the
+    // terminal window and recolour what follows.
+    let out = dbhive(&["query", "--url", &url, "SELECT 1 AS \"a\x1b]0;owned\x07b\""]);
+    assert!(out.status.success(), "{}", show(&out.stderr));
+    let text = show(&out.stdout);
+    assert!(
+        !text.contains('\x1b') && text.contains("a\\x1b]0;owned\\x07b"),
+        "{text:?}"
+    );
+    let out = dbhive(&["query", "--url", &url, "SELECT * FROM \"x\x1b[31mred\""]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = show(&out.stderr);
+    assert!(
+        !err.contains('\x1b') && err.contains("x\\x1b[31mred"),
+        "{err:?}"
+    );
+    // CSV is data: kept exactly (quoted, as sqlite3 -csv writes it).
+    let out = dbhive(&["query", "--url", &url, "-F", "csv", "SELECT 'a\x1bb' AS v"]);
+    assert_eq!(out.stdout, b"v\n\"a\x1bb\"\n");
 }

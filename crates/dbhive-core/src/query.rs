@@ -221,11 +221,12 @@ impl EventSink {
     }
 
     /// When the pending rows must be sent if no more arrive: now for the first batch of a
-    /// result, one interval after the last batch otherwise. None when nothing is pending.
+    /// result, one interval after the last batch otherwise. None when nothing is pending,
+    /// which is always the case for a result without columns: it has no cells to send, its
+    /// row count travels in `ResultEnd` (a deadline of "now" for it would have the driver
+    /// poll its socket in a loop).
     pub fn flush_deadline(&self) -> Option<Instant> {
-        if self.pending.is_empty()
-            && !(self.width == 0 && self.rows_in_result > 0 && !self.sent_rows)
-        {
+        if self.pending.is_empty() {
             return None;
         }
         Some(if self.sent_rows {
@@ -537,6 +538,30 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[tokio::test]
+    async fn a_result_without_columns_never_asks_for_a_flush() {
+        let (tx, mut rx) = mpsc::channel(16);
+        let mut sink = EventSink::new(tx, CancellationToken::new(), Arc::new(AtomicUsize::new(0)));
+        sink.start_result(Vec::new()).await;
+        for _ in 0..3 {
+            sink.end_row();
+            assert_eq!(sink.flush_deadline(), None);
+            sink.flush().await;
+        }
+        sink.end_result(Some("SELECT 3".into()), None, None).await;
+        drop(sink);
+        let mut events = Vec::new();
+        while let Some(e) = rx.recv().await {
+            events.push(e);
+        }
+        assert!(matches!(events[0], QueryEvent::Columns { .. }));
+        assert!(
+            matches!(events[1], QueryEvent::ResultEnd { rows: 3, .. }),
+            "{events:?}"
+        );
+        assert_eq!(events.len(), 2, "no Rows events without cells");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

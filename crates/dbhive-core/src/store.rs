@@ -3,17 +3,114 @@
 //! Rows stay in memory up to a budget; later batches are encoded to an anonymous temporary
 //! file and read back on demand, so a 10-million-row result costs disk, not RAM, and is
 //! never truncated. The first rows, the ones people look at, stay in memory.
+//!
+//! Every store of the app also draws on shared [`StoreLimits`]: memory across all stores
+//! (past it, new rows spill) and disk across all spill files (past it, the query stops with
+//! a clear error and the rows so far stay). A store gives back what it took when dropped.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::error::{DbError, DbResult};
+use crate::error::{DbError, DbResult, ErrorKind};
 use crate::result::{Column, RowBatch};
 use crate::value::Value;
 
 /// Default in-memory budget of one store.
 pub const DEFAULT_BUDGET: usize = 64 << 20;
+/// Default memory for stored rows across every store.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
+/// Default disk for spilled rows across every store.
+pub const DEFAULT_DISK_LIMIT: u64 = 10 << 30;
+
+/// One limit and what is taken from it.
+#[derive(Debug)]
+struct Quota {
+    limit: AtomicU64,
+    used: AtomicU64,
+}
+
+impl Quota {
+    fn new(limit: u64) -> Quota {
+        Quota {
+            limit: AtomicU64::new(limit),
+            used: AtomicU64::new(0),
+        }
+    }
+
+    /// Takes `n` if it fits under the limit.
+    fn take(&self, n: u64) -> bool {
+        let limit = self.limit.load(Ordering::Relaxed);
+        self.used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                used.checked_add(n).filter(|total| *total <= limit)
+            })
+            .is_ok()
+    }
+
+    fn give_back(&self, n: u64) {
+        let _ = self
+            .used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                Some(used.saturating_sub(n))
+            });
+    }
+}
+
+/// Memory and disk shared by every [`ResultStore`] made with them.
+#[derive(Debug)]
+pub struct StoreLimits {
+    memory: Quota,
+    disk: Quota,
+}
+
+/// What the stores hold now, against the limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LimitsUsage {
+    pub memory_used: u64,
+    pub memory_limit: u64,
+    pub disk_used: u64,
+    pub disk_limit: u64,
+}
+
+impl StoreLimits {
+    pub fn new(memory_limit: u64, disk_limit: u64) -> Arc<StoreLimits> {
+        Arc::new(StoreLimits {
+            memory: Quota::new(memory_limit),
+            disk: Quota::new(disk_limit),
+        })
+    }
+
+    /// No shared limit (the CLI, tests): only each store's own budget applies.
+    pub fn unlimited() -> Arc<StoreLimits> {
+        StoreLimits::new(u64::MAX, u64::MAX)
+    }
+
+    /// New limits, for what is stored from now on.
+    pub fn set(&self, memory_limit: u64, disk_limit: u64) {
+        self.memory.limit.store(memory_limit, Ordering::Relaxed);
+        self.disk.limit.store(disk_limit, Ordering::Relaxed);
+    }
+
+    pub fn usage(&self) -> LimitsUsage {
+        LimitsUsage {
+            memory_used: self.memory.used.load(Ordering::Relaxed),
+            memory_limit: self.memory.limit.load(Ordering::Relaxed),
+            disk_used: self.disk.used.load(Ordering::Relaxed),
+            disk_limit: self.disk.limit.load(Ordering::Relaxed),
+        }
+    }
+}
+
+fn gigabytes(bytes: u64) -> String {
+    let gb = bytes as f64 / (1u64 << 30) as f64;
+    if gb >= 10.0 {
+        format!("{gb:.0} GB")
+    } else {
+        format!("{gb:.1} GB")
+    }
+}
 
 enum Segment {
     Memory {
@@ -62,6 +159,7 @@ struct Inner {
 
 pub struct ResultStore {
     budget: usize,
+    limits: Arc<StoreLimits>,
     inner: Mutex<Inner>,
 }
 
@@ -79,9 +177,16 @@ fn poisoned() -> DbError {
 }
 
 impl ResultStore {
+    /// A store with its own memory budget and no shared limits.
     pub fn new(budget: usize) -> Self {
+        ResultStore::with_limits(budget, StoreLimits::unlimited())
+    }
+
+    /// A store that also draws on `limits`, shared with the app's other stores.
+    pub fn with_limits(budget: usize, limits: Arc<StoreLimits>) -> Self {
         ResultStore {
             budget,
+            limits,
             inner: Mutex::new(Inner::default()),
         }
     }
@@ -107,13 +212,32 @@ impl ResultStore {
         let rows = batch.len();
         let result = batch.result;
         let first_row = Self::slot(&mut inner, result).rows;
-        let segment = if inner.memory_bytes + bytes <= self.budget {
+        let segment = if inner.memory_bytes + bytes <= self.budget
+            && self.limits.memory.take(bytes as u64)
+        {
             inner.memory_bytes += bytes;
             Segment::Memory { first_row, batch }
         } else {
             let mut encoded = Vec::with_capacity(bytes);
             for v in &batch.values {
                 encode(v, &mut encoded);
+            }
+            if !self.limits.disk.take(encoded.len() as u64) {
+                let usage = self.limits.usage();
+                return Err(DbError::new(
+                    ErrorKind::Limit,
+                    format!(
+                        "stored results reached their disk limit ({} in use of {}); the query was stopped after {} rows, which stay available",
+                        gigabytes(usage.disk_used),
+                        gigabytes(usage.disk_limit),
+                        Self::slot(&mut inner, result).rows
+                    ),
+                )
+                .with_code("result_disk_limit")
+                .with_hint(Some(
+                    "Close result tabs you no longer need, or raise the limit in Settings (Stored results)."
+                        .into(),
+                )));
             }
             if inner.spill.is_none() {
                 let file = tempfile::tempfile().map_err(|e| {
@@ -127,11 +251,19 @@ impl ResultStore {
                 .spill
                 .as_mut()
                 .ok_or_else(|| DbError::internal("spill file missing"))?;
-            file.seek(SeekFrom::Start(*end))
+            if let Err(e) = file
+                .seek(SeekFrom::Start(*end))
                 .and_then(|_| file.write_all(&encoded))
-                .map_err(|e| {
-                    DbError::internal(format!("cannot write large results to disk: {e}"))
-                })?;
+            {
+                self.limits.disk.give_back(encoded.len() as u64);
+                // Whatever part was written stays in the file but is past `end`: the next
+                // batch overwrites it.
+                return Err(DbError::new(
+                    ErrorKind::Limit,
+                    format!("cannot write large results to disk: {e}"),
+                )
+                .with_code("result_disk_full"));
+            }
             let offset = *end;
             *end += encoded.len() as u64;
             Segment::Disk {
@@ -192,7 +324,7 @@ impl ResultStore {
         let Some(stored) = results.get(result) else {
             return Ok(Vec::new());
         };
-        let end = (offset + limit as u64).min(stored.rows);
+        let end = offset.saturating_add(limit as u64).min(stored.rows);
         let mut out = Vec::with_capacity(end.saturating_sub(offset) as usize);
         // Segments are in row order: find the first that reaches `offset`.
         let start = stored
@@ -245,6 +377,19 @@ impl ResultStore {
             }
         }
         Ok(out)
+    }
+}
+
+impl Drop for ResultStore {
+    fn drop(&mut self) {
+        let inner = match self.inner.get_mut() {
+            Ok(i) => i,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        self.limits.memory.give_back(inner.memory_bytes as u64);
+        if let Some((_, spilled)) = &inner.spill {
+            self.limits.disk.give_back(*spilled);
+        }
     }
 }
 
@@ -425,5 +570,109 @@ mod tests {
         }
         assert!(store.fetch(0, 6000, 10).expect("past end").is_empty());
         assert!(store.fetch(3, 0, 10).expect("no such result").is_empty());
+    }
+
+    mod model {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::Int),
+                any::<u64>().prop_map(Value::UInt),
+                (-1e300f64..1e300).prop_map(Value::Float),
+                "[a-z\\u{e9}\\u{1f600}]{0,12}".prop_map(Value::Text),
+                proptest::collection::vec(any::<u8>(), 0..16).prop_map(Value::Bytes),
+                "[0-9.]{1,8}".prop_map(Value::Decimal),
+                "[a-z ]{0,8}".prop_map(|text| Value::Other {
+                    type_name: Arc::from("interval"),
+                    text,
+                }),
+            ];
+            leaf.prop_recursive(2, 8, 4, |inner| {
+                proptest::collection::vec(inner, 0..4).prop_map(Value::Array)
+            })
+        }
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Append {
+                result: usize,
+                rows: Vec<Vec<Value>>,
+            },
+            Fetch {
+                result: usize,
+                offset: u64,
+                limit: usize,
+            },
+        }
+
+        const WIDTH: usize = 2;
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                (
+                    0..2usize,
+                    proptest::collection::vec(proptest::collection::vec(value(), WIDTH), 0..6)
+                )
+                    .prop_map(|(result, rows)| Op::Append { result, rows }),
+                (0..3usize, 0..40u64, 0..20usize).prop_map(|(result, offset, limit)| Op::Fetch {
+                    result,
+                    offset,
+                    limit
+                }),
+                (0..2usize).prop_map(|result| Op::Fetch {
+                    result,
+                    offset: u64::MAX - 3,
+                    limit: usize::MAX
+                }),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+            /// With budgets so small that rows spill at once and the disk limit is hit, the
+            /// store answers every fetch as a plain list would, and gives back what it took.
+            #[test]
+            fn the_store_behaves_like_a_list(ops in proptest::collection::vec(op(), 0..30),
+                                             budget in 0..600usize,
+                                             memory in 0..2000u64,
+                                             disk in 0..4000u64) {
+                let limits = StoreLimits::new(memory, disk);
+                let store = ResultStore::with_limits(budget, limits.clone());
+                let mut model: Vec<Vec<Vec<Value>>> = vec![Vec::new(), Vec::new()];
+                for op in ops {
+                    match op {
+                        Op::Append { result, rows } => {
+                            let mut batch = RowBatch::new(result, WIDTH);
+                            for r in &rows {
+                                batch.values.extend(r.iter().cloned());
+                            }
+                            match store.append(batch) {
+                                Ok(total) => {
+                                    model[result].extend(rows);
+                                    prop_assert_eq!(total, model[result].len() as u64);
+                                }
+                                Err(e) => prop_assert_eq!(e.kind, ErrorKind::Limit),
+                            }
+                        }
+                        Op::Fetch { result, offset, limit } => {
+                            let got = store.fetch(result, offset, limit).expect("fetch");
+                            let rows = model.get(result).map(Vec::as_slice).unwrap_or(&[]);
+                            let from = (offset as usize).min(rows.len());
+                            let to = from.saturating_add(limit).min(rows.len());
+                            prop_assert_eq!(got, rows[from..to].to_vec());
+                        }
+                    }
+                    let usage = limits.usage();
+                    prop_assert!(usage.memory_used <= memory && usage.disk_used <= disk);
+                }
+                drop(store);
+                let usage = limits.usage();
+                prop_assert_eq!((usage.memory_used, usage.disk_used), (0, 0));
+            }
+        }
     }
 }

@@ -11,8 +11,11 @@ use dbhive_core::{
     TableRef, Value,
 };
 
+/// Opens (creating) the database at `path`.
 async fn open(path: &std::path::Path) -> Arc<dyn Connection> {
-    connect(&ConnectionConfig::sqlite(path.display().to_string()), None).await
+    let mut config = ConnectionConfig::sqlite(path.display().to_string());
+    config.options.insert("mode".into(), "rwc".into());
+    connect(&config, None).await
 }
 
 fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
@@ -157,11 +160,21 @@ async fn opening_bad_files_fails_clearly() {
         .await
         .err()
         .expect("missing file");
-    assert_eq!(e.kind, ErrorKind::Connection);
+    assert_eq!(e.kind, ErrorKind::NotFound);
     assert!(
         e.message.contains("test db.sqlite"),
         "the path is named: {e}"
     );
+
+    // A mistyped path is not silently a new, empty database.
+    let config = ConnectionConfig::sqlite(path.display().to_string());
+    let e = connect_err(&config, None).await;
+    assert_eq!(
+        e.code.as_deref(),
+        Some(dbhive_drivers::sqlite::NO_SUCH_FILE),
+        "{e:?}"
+    );
+    assert!(!path.exists(), "opening created the file");
 
     let text_file = dir.path().join("notes.db");
     std::fs::write(
@@ -179,6 +192,26 @@ async fn opening_bad_files_fails_clearly() {
         .expect("not a db");
     assert_eq!(e.kind, ErrorKind::Connection);
     assert!(e.message.contains("not a database"), "{e}");
+}
+
+/// A database file may come from anyone: its schema is not trusted to call functions with
+/// side effects, and SQL cannot corrupt the file on purpose.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn untrusted_files_are_opened_defensively() {
+    let (_dir, path) = temp_db();
+    let conn = open(&path).await;
+    let out = run(&conn, "PRAGMA trusted_schema").await.ok();
+    assert_eq!(out.scalar(), &Value::Int(0));
+    run(&conn, "CREATE TABLE t (a)").await.ok();
+    let e = run(
+        &conn,
+        "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = 'garbage' WHERE name = 't'",
+    )
+    .await
+    .err();
+    assert!(e.message.contains("may not be modified"), "{e:?}");
+    let out = run(&conn, "SELECT count(*) FROM t").await.ok();
+    assert_eq!(out.scalar(), &Value::Int(0), "the table is intact");
 }
 
 /// sqlite3_interrupt() names a connection, not a statement: an interrupt asked for as a

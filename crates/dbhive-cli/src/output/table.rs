@@ -70,7 +70,11 @@ impl TableOutput {
                 *w = (*w).max(cell.chars().count()).min(MAX_WIDTH);
             }
         }
-        let names: Vec<String> = self.columns.iter().map(|c| c.name.clone()).collect();
+        let names: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| crate::terminal::safe(&c.name).into_owned())
+            .collect();
         let line = self.format_row(&names, &vec![false; names.len()], true);
         self.out.write_all(line.as_bytes())?;
         let rule: Vec<String> = self.widths.iter().map(|w| "-".repeat(w + 2)).collect();
@@ -129,7 +133,10 @@ impl Output for TableOutput {
     fn columns(&mut self, columns: &[Column]) -> io::Result<()> {
         self.columns = columns.to_vec();
         self.numeric = columns.iter().map(|c| is_numeric(&c.type_name)).collect();
-        self.widths = columns.iter().map(|c| c.name.chars().count()).collect();
+        self.widths = columns
+            .iter()
+            .map(|c| crate::terminal::safe(&c.name).chars().count())
+            .collect();
         self.header_done = false;
         self.held.clear();
         Ok(())
@@ -159,7 +166,7 @@ impl Output for TableOutput {
             let plural = if s.rows == 1 { "row" } else { "rows" };
             writeln!(self.out, "({} {plural})\n", s.rows)?;
         } else if let Some(cmd) = s.command {
-            writeln!(self.out, "{cmd}")?;
+            writeln!(self.out, "{}", crate::terminal::safe(cmd))?;
         }
         self.out.flush()
     }

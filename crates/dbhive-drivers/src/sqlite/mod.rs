@@ -22,6 +22,7 @@ use dbhive_core::{
     QueryStream, SchemaInfo, SchemaNode, Secret, ServerCancel, ServerInfo, Session,
     TableDescription, TableInfo, TableRef, TextStyle, run_options, spawn_query,
 };
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, InterruptHandle, OpenFlags};
 
 use crate::running::{Running, Ticket};
@@ -37,6 +38,9 @@ pub static SQLITE_TEXT_STYLE: TextStyle = TextStyle {
     array: ArrayStyle::Json,
     csv: CsvQuoting::SqliteShell,
 };
+
+/// The code of "no database at that path" (the app offers to create one).
+pub const NO_SUCH_FILE: &str = "sqlite_no_such_file";
 
 /// How long a statement waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -73,9 +77,11 @@ impl Opener {
     fn from_config(config: &ConnectionConfig) -> DbResult<Opener> {
         let db = config.database.clone().unwrap_or_else(|| ":memory:".into());
         let mut flags = OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        // A mistyped path is an error, not a new empty database: creating one is asked for
+        // (`mode=rwc`, which the app sets once the user said yes).
         flags |= match config.option("mode") {
-            None | Some("rwc") => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-            Some("rw") => OpenFlags::SQLITE_OPEN_READ_WRITE,
+            None | Some("rw") => OpenFlags::SQLITE_OPEN_READ_WRITE,
+            Some("rwc") => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
             Some("ro") => OpenFlags::SQLITE_OPEN_READ_ONLY,
             Some(other) => {
                 return Err(DbError::new(
@@ -85,7 +91,7 @@ impl Opener {
             }
         };
         let target = if db == ":memory:" {
-            flags |= OpenFlags::SQLITE_OPEN_URI;
+            flags |= OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_CREATE;
             let n = MEMORY_DBS.fetch_add(1, Ordering::SeqCst);
             format!(
                 "file:dbhive-memory-{}-{n}?mode=memory&cache=shared",
@@ -127,7 +133,26 @@ impl Opener {
             );
             err
         };
+        if !self.flags.contains(OpenFlags::SQLITE_OPEN_CREATE)
+            && !self.target.starts_with("file:")
+            && !std::path::Path::new(&self.target).exists()
+        {
+            return Err(DbError::new(
+                ErrorKind::NotFound,
+                format!("there is no SQLite database at {}", self.label),
+            )
+            .with_code(NO_SUCH_FILE)
+            .with_hint(Some(
+                "Check the path; to create a new database there, open it with mode=rwc (the app asks first)."
+                    .into(),
+            )));
+        }
         let conn = Connection::open_with_flags(&self.target, self.flags).map_err(open_error)?;
+        // The file may come from anyone: its schema's views and triggers may not call
+        // functions with side effects, and SQL may not corrupt the file on purpose.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)
+            .and_then(|_| conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true))
+            .map_err(open_error)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
         // Reading the schema proves the file is a database (not, say, a text file).
         conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {

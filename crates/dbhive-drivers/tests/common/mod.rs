@@ -102,6 +102,8 @@ pub struct ResultSet {
     pub rows_affected: Option<u64>,
     pub last_insert_id: Option<u64>,
     pub has_columns: bool,
+    /// The row count the result ended with (the only count a result without columns has).
+    pub reported_rows: u64,
 }
 
 #[derive(Debug, Default)]
@@ -181,11 +183,14 @@ pub async fn collect(mut stream: QueryStream) -> Outcome {
                 ..
             } => {
                 let mut set = current.take().unwrap_or_default();
-                assert_eq!(
-                    set.rows.len() as u64,
-                    rows,
-                    "ResultEnd counts the rows it sent"
-                );
+                if !set.columns.is_empty() {
+                    assert_eq!(
+                        set.rows.len() as u64,
+                        rows,
+                        "ResultEnd counts the rows it sent"
+                    );
+                }
+                set.reported_rows = rows;
                 set.command = command;
                 set.rows_affected = rows_affected;
                 set.last_insert_id = last_insert_id;
