@@ -3,11 +3,13 @@
 
 mod cells;
 mod commands;
+mod files;
 mod keychain;
 #[cfg(target_os = "linux")]
 mod rendering;
 mod sample;
 mod saved;
+mod settings;
 mod state;
 mod validate;
 
@@ -42,11 +44,12 @@ pub fn run() {
             let config_dir = app.path().app_config_dir()?;
             let data_dir = app.path().app_data_dir()?;
             let saved = saved::SavedStore::load(config_dir.join("connections.json"));
+            let settings = settings::SettingsStore::load(config_dir.join("settings.json"));
             let sample_path = data_dir.join("sample.sqlite");
             if let Err(e) = saved.offer_sample(sample::saved_connection(&sample_path)) {
                 tracing::warn!(error = %e, "could not add the sample connection");
             }
-            let state = AppState::new(saved);
+            let state = AppState::new(saved, settings, sample_path.clone());
             let keychain = state.keychain.clone();
             app.manage(state);
             // Off the startup path: the window shows while these run.
@@ -71,6 +74,10 @@ pub fn run() {
             commands::connections::test_connection,
             commands::connections::connect,
             commands::connections::disconnect,
+            commands::connections::connection_security,
+            commands::connections::trust_certificate,
+            commands::settings::get_settings,
+            commands::settings::save_settings,
             commands::schema::list_children,
             commands::schema::describe_table,
             commands::schema::table_ddl,

@@ -1,7 +1,8 @@
-//! Saved connections: a JSON file in the app's config folder, written atomically, holding no
-//! secret (passwords live in the keychain, keyed by connection id).
+//! Saved connections: a JSON file in the app's config folder, private to its owner and
+//! replaced atomically (files.rs), holding no secret (passwords live in the keychain, keyed
+//! by connection id).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use dbhive_core::{ConnectionConfig, DbError, DbResult};
@@ -32,10 +33,6 @@ pub struct SavedStore {
     contents: Mutex<Contents>,
 }
 
-fn io_error(what: &str, path: &Path, e: std::io::Error) -> DbError {
-    DbError::internal(format!("cannot {what} {}: {e}", path.display()))
-}
-
 impl SavedStore {
     /// Reads the file; a missing file is an empty list, an unreadable one is kept aside
     /// (renamed with a .broken suffix) so nothing the user had is overwritten.
@@ -62,14 +59,9 @@ impl SavedStore {
     }
 
     fn persist(&self, contents: &Contents) -> DbResult<()> {
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io_error("create", dir, e))?;
-        }
         let json =
             serde_json::to_vec_pretty(contents).map_err(|e| DbError::internal(e.to_string()))?;
-        let tmp = self.path.with_extension("json.tmp");
-        std::fs::write(&tmp, json).map_err(|e| io_error("write", &tmp, e))?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| io_error("replace", &self.path, e))
+        crate::files::write_private(&self.path, &json)
     }
 
     pub fn list(&self) -> DbResult<Vec<SavedConnection>> {

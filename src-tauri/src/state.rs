@@ -2,6 +2,7 @@
 //! the running and finished queries with their stored rows, and the saved connections.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use dbhive_core::{
@@ -10,16 +11,23 @@ use dbhive_core::{
 
 use crate::keychain::Keychain;
 use crate::saved::SavedStore;
+use crate::settings::SettingsStore;
 
 pub struct QueryEntry {
     pub handle: QueryHandle,
     pub store: Arc<ResultStore>,
     pub style: &'static TextStyle,
+    /// "connection/tab": the tab whose closing frees the store.
+    pub tab: String,
 }
 
 pub struct AppState {
     pub registry: ConnectionRegistry,
     pub saved: SavedStore,
+    pub settings: SettingsStore,
+    /// The sample database, in the app's data folder: the only file the app creates on
+    /// its own.
+    pub sample_path: PathBuf,
     pub keychain: Arc<Keychain>,
     /// Sessions by "connection/tab/database".
     pub sessions: tokio::sync::Mutex<HashMap<String, Arc<dyn Session>>>,
@@ -31,15 +39,40 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(saved: SavedStore) -> Self {
+    pub fn new(saved: SavedStore, settings: SettingsStore, sample_path: PathBuf) -> Self {
         AppState {
             registry: dbhive_drivers::registry(),
             saved,
+            settings,
+            sample_path,
             keychain: Arc::new(Keychain::default()),
             sessions: tokio::sync::Mutex::new(HashMap::new()),
             queries: Mutex::new(HashMap::new()),
             typed_passwords: Mutex::new(HashMap::new()),
             health: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Forgets the queries of tabs whose key starts with `prefix` ("connection/tab/"),
+    /// cancelling them; their stores are freed off the calling thread.
+    pub fn drop_queries(&self, prefix: &str) {
+        let gone: Vec<QueryEntry> = match self.queries.lock() {
+            Ok(mut queries) => {
+                let ids: Vec<String> = queries
+                    .iter()
+                    .filter(|(_, q)| format!("{}/", q.tab).starts_with(prefix))
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                ids.iter().filter_map(|id| queries.remove(id)).collect()
+            }
+            Err(_) => return,
+        };
+        for q in &gone {
+            q.handle.cancel();
+        }
+        if !gone.is_empty() {
+            // Freeing a million stored rows takes a moment.
+            std::thread::spawn(move || drop(gone));
         }
     }
 

@@ -619,8 +619,10 @@ pub fn normalize_fingerprint(text: &str) -> Option<String> {
     Some(pairs.join(":"))
 }
 
-/// A password or passphrase held only in memory. Zeroed when dropped, never printed.
-#[derive(Clone, PartialEq, Eq)]
+/// A password or passphrase held only in memory. Zeroed when dropped, never printed; it can
+/// be read from JSON (a password typed in the app) but never written to it.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
 pub struct Secret(String);
 
 impl Secret {

@@ -1,5 +1,6 @@
 //! Saved connections, the keychain, connect / test / disconnect.
 
+use dbhive_core::security::SecuritySummary;
 use dbhive_core::{ConnectionConfig, DbError, DbResult, Engine, ErrorKind, Secret, ServerInfo};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State};
@@ -81,7 +82,7 @@ pub struct SaveInput {
     name: String,
     color: Option<String>,
     config: ConnectionConfig,
-    password: Option<String>,
+    password: Option<Secret>,
     save_password: bool,
 }
 
@@ -103,26 +104,36 @@ pub async fn save_connection(
     validate::color(input.color.as_deref())?;
     validate::config(&input.config)?;
     if let Some(p) = &input.password {
-        validate::text(p, "password", 4096)?;
+        validate::text(p.expose(), "password", 4096)?;
     }
     let id = input.id.clone().unwrap_or_else(new_id);
     let previous = state.saved.get(&id).ok();
+    // A saved password and a pinned certificate belong to the server they were saved for:
+    // pointed elsewhere, the connection keeps neither unless given them again.
+    let moved = previous
+        .as_ref()
+        .is_some_and(|p| !same_destination(&p.config, &input.config));
+    let mut config = input.config;
+    if moved && previous.as_ref().map(|p| &p.config.tls_pin) == Some(&config.tls_pin) {
+        config.tls_pin = None;
+    }
 
     let keychain = state.keychain.clone();
     let key = id.clone();
-    let password = input.password.clone().filter(|p| !p.is_empty());
+    let password = input.password.clone().filter(|p| !p.expose().is_empty());
     let save = input.save_password;
     blocking(move || match (save, password) {
-        (true, Some(p)) => keychain.set(&key, &p),
+        (true, Some(p)) => keychain.set(&key, p.expose()),
+        (true, None) if moved => keychain.delete(&key),
         (true, None) => Ok(()),
         (false, _) => keychain.delete(&key),
     })
     .await?;
     if let Ok(mut typed) = state.typed_passwords.lock() {
-        match input.password.filter(|p| !p.is_empty()) {
-            // Typed but not saved: kept for this run only.
+        match input.password.filter(|p| !p.expose().is_empty()) {
+            // Typed but not saved: kept until the connection is closed.
             Some(p) if !save => {
-                typed.insert(id.clone(), Secret::new(p));
+                typed.insert(id.clone(), p);
             }
             _ => {
                 typed.remove(&id);
@@ -134,7 +145,7 @@ pub async fn save_connection(
         id: id.clone(),
         name: input.name.trim().to_string(),
         color: input.color,
-        config: input.config,
+        config,
         save_password: save,
     };
     state.saved.upsert(saved.clone())?;
@@ -184,36 +195,63 @@ pub fn render_url(config: ConnectionConfig) -> Result<String, DbError> {
     Ok(config.to_url())
 }
 
-/// The password to use: typed now, typed earlier this run, or from the keychain.
+/// Whether two configs reach the same server as the same user: what a saved password and a
+/// pinned certificate are tied to.
+fn same_destination(a: &ConnectionConfig, b: &ConnectionConfig) -> bool {
+    a.engine == b.engine
+        && a.host_or_default() == b.host_or_default()
+        && a.port_or_default() == b.port_or_default()
+        && a.user == b.user
+        && a.option("socket") == b.option("socket")
+        && (a.engine != Engine::Sqlite || a.database == b.database)
+}
+
+/// The password for connecting `config`: the one typed now; else, when `config` still
+/// points where the saved connection `id` does, the one typed earlier this run or the
+/// keychain's. The second value says where a withheld saved password belongs.
 async fn password_for(
     state: &AppState,
     id: Option<&str>,
-    typed: Option<String>,
-) -> DbResult<Option<Secret>> {
-    if let Some(p) = typed.filter(|p| !p.is_empty()) {
-        validate::text(&p, "password", 4096)?;
-        return Ok(Some(Secret::new(p)));
+    config: &ConnectionConfig,
+    typed: Option<Secret>,
+) -> DbResult<(Option<Secret>, Option<String>)> {
+    if let Some(p) = typed.filter(|p| !p.expose().is_empty()) {
+        validate::text(p.expose(), "password", 4096)?;
+        return Ok((Some(p), None));
     }
-    let Some(id) = id else {
-        return Ok(None);
+    let Some(saved) = id.and_then(|id| state.saved.get(id).ok()) else {
+        return Ok((None, None));
     };
+    if !same_destination(&saved.config, config) {
+        return Ok((None, Some(saved.config.label())));
+    }
     if let Some(p) = state
         .typed_passwords
         .lock()
         .ok()
-        .and_then(|t| t.get(id).cloned())
+        .and_then(|t| t.get(&saved.id).cloned())
     {
-        return Ok(Some(p));
+        return Ok((Some(p), None));
     }
     let keychain = state.keychain.clone();
-    let key = id.to_string();
-    blocking(move || keychain.get(&key)).await
+    let key = saved.id.clone();
+    Ok((blocking(move || keychain.get(&key)).await?, None))
+}
+
+/// An error of a connection made without the saved password says why it was left out.
+fn explain_withheld(mut e: DbError, withheld: Option<String>) -> DbError {
+    if let (ErrorKind::Auth, Some(owner)) = (e.kind, withheld) {
+        e.hint = Some(format!(
+            "The saved password was not sent: it belongs to {owner}. Type it to use it with this address."
+        ));
+    }
+    e
 }
 
 #[derive(Deserialize)]
 pub struct TestInput {
     config: ConnectionConfig,
-    password: Option<String>,
+    password: Option<Secret>,
     id: Option<String>,
 }
 
@@ -226,31 +264,46 @@ pub async fn test_connection(
     if let Some(id) = &input.id {
         validate::id(id, "connection")?;
     }
-    let secret = password_for(&state, input.id.as_deref(), input.password).await?;
-    state.registry.test(&input.config, secret).await
+    let mut config = input.config;
+    let (secret, withheld) =
+        password_for(&state, input.id.as_deref(), &config, input.password).await?;
+    if withheld.is_some() {
+        // The pin belongs to the saved address too.
+        config.tls_pin = None;
+    }
+    state
+        .registry
+        .test(&config, secret)
+        .await
+        .map_err(|e| explain_withheld(e, withheld))
 }
 
 #[tauri::command]
 pub async fn connect(
     state: State<'_, AppState>,
     id: String,
-    password: Option<String>,
+    password: Option<Secret>,
+    create_file: Option<bool>,
 ) -> Result<ServerInfo, DbError> {
     validate::id(&id, "connection")?;
     let saved = state.saved.get(&id)?;
-    if id == sample::SAMPLE_ID {
-        // Normally created at startup; recreated here if the file was removed since.
-        if let Some(path) = saved.config.database.clone() {
-            blocking(move || sample::ensure_database(std::path::Path::new(&path))).await?;
-        }
+    let mut config = saved.config.clone();
+    if id == sample::SAMPLE_ID
+        && config.database.as_deref().map(std::path::Path::new) == Some(state.sample_path.as_path())
+    {
+        // Normally created at startup; recreated here if the file was removed since. Only
+        // there: a sample entry pointed elsewhere is opened like any other file.
+        let path = state.sample_path.clone();
+        blocking(move || sample::ensure_database(&path)).await?;
     }
-    let typed = password.clone();
-    let secret = password_for(&state, Some(&id), password).await?;
-    let conn = state
-        .registry
-        .open(&id, &saved.config, secret.clone())
-        .await?;
-    if let (Some(secret), Some(_)) = (secret, typed) {
+    if create_file == Some(true) && config.engine == Engine::Sqlite {
+        // The user said yes to "create a new database at this path".
+        config.options.insert("mode".into(), "rwc".into());
+    }
+    let typed = password.is_some();
+    let (secret, _) = password_for(&state, Some(&id), &config, password).await?;
+    let conn = state.registry.open(&id, &config, secret.clone()).await?;
+    if let (Some(secret), true) = (secret, typed) {
         if let Ok(mut t) = state.typed_passwords.lock() {
             t.insert(id.clone(), secret);
         }
@@ -258,13 +311,52 @@ pub async fn connect(
     if let Ok(mut h) = state.health.lock() {
         h.insert(id.clone(), true);
     }
-    conn.server_info().await
+    let info = conn.server_info().await?;
+    // First use of an unverified TLS server: its certificate is pinned from now on.
+    if let Some(peer) = info.tls.as_ref().filter(|t| !t.verified) {
+        if saved.config.tls_pin.is_none() {
+            let mut pinned = saved;
+            pinned.config.tls_pin = Some(peer.fingerprint.clone());
+            state.saved.upsert(pinned)?;
+        }
+    }
+    Ok(info)
+}
+
+/// The user accepted the certificate a server presented instead of the pinned one.
+#[tauri::command]
+pub async fn trust_certificate(
+    state: State<'_, AppState>,
+    id: String,
+    fingerprint: String,
+) -> Result<(), DbError> {
+    validate::id(&id, "connection")?;
+    let fingerprint =
+        dbhive_core::config::normalize_fingerprint(&fingerprint).ok_or_else(|| {
+            DbError::new(ErrorKind::Unsupported, "not a SHA-256 fingerprint")
+                .with_code("invalid_input")
+        })?;
+    let mut saved = state.saved.get(&id)?;
+    saved.config.tls_pin = Some(fingerprint);
+    close_connection(&state, &id).await;
+    state.saved.upsert(saved)
+}
+
+/// What a config's TLS settings mean, for the connection dialog.
+#[tauri::command]
+pub fn connection_security(config: ConnectionConfig) -> Result<SecuritySummary, DbError> {
+    validate::config(&config)?;
+    Ok(dbhive_core::security::summary(&config))
 }
 
 #[tauri::command]
 pub async fn disconnect(state: State<'_, AppState>, id: String) -> Result<(), DbError> {
     validate::id(&id, "connection")?;
     close_connection(&state, &id).await;
+    // A password typed for this connection is not kept past it.
+    if let Ok(mut typed) = state.typed_passwords.lock() {
+        typed.remove(&id);
+    }
     Ok(())
 }
 
@@ -286,5 +378,30 @@ async fn close_connection(state: &AppState, id: &str) {
     state.registry.close(id).await;
     if let Ok(mut h) = state.health.lock() {
         h.remove(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saved_password_belongs_to_engine_host_port_and_user() {
+        let (saved, _) =
+            ConnectionConfig::from_url("postgres://me@db.example.com/app").expect("url");
+        let same = |url: &str| {
+            let (other, _) = ConnectionConfig::from_url(url).expect("url");
+            same_destination(&saved, &other)
+        };
+        assert!(same(
+            "postgres://me@db.example.com:5432/other?sslmode=require"
+        ));
+        assert!(!same("postgres://me@evil.example.com/app"));
+        assert!(!same("postgres://me@db.example.com:6432/app"));
+        assert!(!same("postgres://you@db.example.com/app"));
+        assert!(!same("mysql://me@db.example.com/app"));
+        let (a, _) = ConnectionConfig::from_url("sqlite:///a.db").expect("url");
+        let (b, _) = ConnectionConfig::from_url("sqlite:///b.db").expect("url");
+        assert!(!same_destination(&a, &b));
     }
 }

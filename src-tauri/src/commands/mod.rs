@@ -4,6 +4,7 @@
 pub mod connections;
 pub mod queries;
 pub mod schema;
+pub mod settings;
 pub mod window;
 
 use std::sync::Arc;

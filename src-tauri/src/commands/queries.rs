@@ -109,8 +109,12 @@ pub async fn run_query(
         },
     );
     let id = new_id();
-    let store = Arc::new(ResultStore::new(dbhive_core::store::DEFAULT_BUDGET));
+    let store = Arc::new(ResultStore::with_limits(
+        dbhive_core::store::DEFAULT_BUDGET,
+        state.settings.limits.clone(),
+    ));
     let style = conn.text_style();
+    let tab = format!("{}/{}", input.connection_id, input.tab_id);
     state
         .queries
         .lock()
@@ -121,6 +125,7 @@ pub async fn run_query(
                 handle: stream.handle(),
                 store: store.clone(),
                 style,
+                tab,
             },
         );
     tauri::async_runtime::spawn(forward(stream, store, style, events));
@@ -136,6 +141,9 @@ async fn forward(
 ) {
     let handle = stream.handle();
     let mut last_progress: HashMap<usize, Instant> = HashMap::new();
+    // The store refused rows (a limit reached): the query was stopped for that reason, and
+    // the cancel that follows is not news.
+    let mut refused = false;
     let send = |e: UiEvent| {
         // A closed window cannot take events: stop the query rather than fill memory.
         if events.send(e).is_err() {
@@ -150,6 +158,7 @@ async fn forward(
                 }
                 send(UiEvent::Columns { result, columns });
             }
+            QueryEvent::Rows(_) if refused => {}
             QueryEvent::Rows(batch) => {
                 let result = batch.result;
                 let before = store.row_count(result) as usize;
@@ -174,6 +183,7 @@ async fn forward(
                 let total = match store.append(batch) {
                     Ok(t) => t,
                     Err(e) => {
+                        refused = true;
                         send(UiEvent::Error { error: e });
                         handle.cancel();
                         continue;
@@ -212,6 +222,7 @@ async fn forward(
                 });
             }
             QueryEvent::Notice(notice) => send(UiEvent::Notice { notice }),
+            QueryEvent::Error(error) if refused && error.kind == ErrorKind::Cancelled => {}
             QueryEvent::Error(error) => send(UiEvent::Error { error }),
             QueryEvent::Done {
                 elapsed_ms,
@@ -220,7 +231,7 @@ async fn forward(
             } => send(UiEvent::Done {
                 elapsed_ms,
                 results,
-                cancelled,
+                cancelled: cancelled && !refused,
             }),
         }
     }
@@ -510,6 +521,7 @@ pub async fn close_tab(
     validate::id(&connection_id, "connection")?;
     validate::id(&tab_id, "tab")?;
     let prefix = format!("{connection_id}/{tab_id}/");
+    state.drop_queries(&prefix);
     let closing: Vec<_> = {
         let mut sessions = state.sessions.lock().await;
         let keys: Vec<String> = sessions
