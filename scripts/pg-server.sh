@@ -61,6 +61,21 @@ start() {
         chmod 600 "$dir/data/server.key"
         [ "$(id -u)" = 0 ] && chown postgres: "$dir/data/server.key" "$dir/data/server.crt"
     fi
+    # Accounts that authenticate the old ways, for the tests of where a password may go:
+    # dbhive_clear with the clear-text "password" method (over TCP and the socket),
+    # dbhive_md5 with "md5". First match wins in pg_hba.conf, so they go on top.
+    if ! grep -q '^host all dbhive_clear' "$dir/data/pg_hba.conf"; then
+        local hba
+        hba=$(mktemp)
+        {
+            echo "host all dbhive_clear 127.0.0.1/32 password"
+            echo "local all dbhive_clear password"
+            echo "host all dbhive_md5 127.0.0.1/32 md5"
+            cat "$dir/data/pg_hba.conf"
+        } > "$hba"
+        cat "$hba" > "$dir/data/pg_hba.conf"
+        rm -f "$hba"
+    fi
     # A restart keeps the port the clients were given.
     port=${DBHIVE_PG_PORT:-$(sed -n 's/^DBHIVE_TEST_PG_PORT=//p' "$dir/env" 2>/dev/null || true)}
     port=${port:-54329}
@@ -68,6 +83,18 @@ start() {
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \
         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c ssl=on" >/dev/null \
         || { tail -n 20 "$dir/server.log" >&2; exit 1; }
+    as_owner "$bin/psql" -X -q -h "$dir" -p "$port" -U "$user" -d postgres -v ON_ERROR_STOP=1 >/dev/null <<SQL \
+        || { echo "pg-server: could not create the test accounts" >&2; exit 1; }
+DO \$\$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dbhive_clear') THEN
+        CREATE ROLE dbhive_clear LOGIN PASSWORD '$password';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dbhive_md5') THEN
+        SET LOCAL password_encryption = 'md5';
+        CREATE ROLE dbhive_md5 LOGIN PASSWORD '$password';
+    END IF;
+END \$\$;
+SQL
     {
         echo "DBHIVE_TEST_PG_URL=postgres://$user:$password@127.0.0.1:$port/postgres"
         echo "DBHIVE_TEST_PG_PORT=$port"

@@ -762,4 +762,167 @@ mod tests {
         );
         assert!(!format!("{c:?}").contains("hunter2"));
     }
+
+    mod round_trip {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn text() -> impl Strategy<Value = String> {
+            // Every character class a URL treats specially, and some that need UTF-8.
+            "[a-zA-Z0-9 @:/?#&=%+._~,;'\"\\[\\]é€😀-]{1,12}"
+        }
+
+        fn fingerprint() -> impl Strategy<Value = String> {
+            proptest::collection::vec(any::<u8>(), 32).prop_map(|b| {
+                b.iter()
+                    .map(|x| format!("{x:02X}"))
+                    .collect::<Vec<_>>()
+                    .join(":")
+            })
+        }
+
+        /// Option keys a URL maps onto fields, which cannot also be free options.
+        fn is_field_key(k: &str) -> bool {
+            let k = k.to_ascii_lowercase();
+            TLS_KEYS.contains(&k.as_str())
+                || ROOT_CERT_KEYS.contains(&k.as_str())
+                || [
+                    "connect_timeout",
+                    "connecttimeoutms",
+                    "query_timeout",
+                    "statement_timeout",
+                    "pool_size",
+                    "pool_max",
+                    "maxpoolsize",
+                    "host",
+                    "dbname",
+                    "database",
+                    "user",
+                    "password",
+                    "pwd",
+                    "tls_pin",
+                    "allow_unverified_password",
+                    "srv",
+                ]
+                .contains(&k.as_str())
+        }
+
+        fn network_config() -> impl Strategy<Value = ConnectionConfig> {
+            let engine = prop_oneof![
+                Just(Engine::Postgres),
+                Just(Engine::Mysql),
+                Just(Engine::Mongodb),
+                Just(Engine::Mssql)
+            ];
+            let host = prop_oneof![
+                "[a-z][a-z0-9.-]{0,15}",
+                Just("::1".to_string()),
+                Just("fe80::1:2".to_string()),
+            ];
+            let tls = prop_oneof![
+                Just(TlsMode::Disable),
+                Just(TlsMode::Prefer),
+                Just(TlsMode::Require),
+                Just(TlsMode::VerifyCa),
+                Just(TlsMode::VerifyFull)
+            ];
+            (
+                engine,
+                proptest::option::of(host),
+                proptest::option::of(1..=65535u16),
+                proptest::option::of(text()),
+                proptest::option::of(text()),
+                tls,
+                proptest::option::of("/[a-z0-9 ._-]{1,12}\\.pem"),
+                proptest::option::of(fingerprint()),
+                any::<bool>(),
+                (1..=600u64, proptest::option::of(1..=86_400u64), 1..=256u32),
+                proptest::collection::btree_map("[a-zA-Z_][a-zA-Z0-9_]{0,8}", text(), 0..3),
+            )
+                .prop_map(
+                    |(
+                        engine,
+                        host,
+                        port,
+                        user,
+                        database,
+                        tls,
+                        root,
+                        pin,
+                        allow,
+                        limits,
+                        options,
+                    )| {
+                        let (connect, query, pool) = limits;
+                        ConnectionConfig {
+                            engine,
+                            host,
+                            port,
+                            user,
+                            database,
+                            tls,
+                            tls_root_cert: root.map(PathBuf::from),
+                            tls_pin: pin,
+                            allow_unverified_password: allow,
+                            connect_timeout_secs: connect,
+                            query_timeout_secs: query,
+                            pool_size: pool,
+                            options: options
+                                .into_iter()
+                                .filter(|(k, _)| !is_field_key(k))
+                                .collect(),
+                        }
+                    },
+                )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1000))]
+
+            #[test]
+            fn a_config_survives_its_url(config in network_config()) {
+                let url = config.to_url();
+                match ConnectionConfig::from_url(&url) {
+                    Ok((back, secret)) => {
+                        prop_assert_eq!(&back, &config, "{}", url);
+                        prop_assert!(secret.is_none());
+                    }
+                    Err(e) => prop_assert!(false, "{} does not parse: {}", url, e),
+                }
+            }
+
+            #[test]
+            fn a_sqlite_config_survives_its_url(path in "(/|[a-z])[a-zA-Z0-9 ._/%é-]{0,20}\\.db", mode in proptest::option::of(prop_oneof![Just("ro"), Just("rw"), Just("rwc")])) {
+                let mut config = ConnectionConfig::sqlite(path);
+                if let Some(mode) = mode {
+                    config.options.insert("mode".into(), mode.into());
+                }
+                let url = config.to_url();
+                let back = ConnectionConfig::from_url(&url).map(|(c, _)| c);
+                prop_assert_eq!(back.as_ref().ok(), Some(&config), "{}", url);
+            }
+
+            /// The password a URL holds is never in the config's URL, nor in any error
+            /// about the URL.
+            #[test]
+            fn the_password_stays_out(config in network_config(), secret in "S3cr3t[a-zA-Z0-9]{8}", junk in "[:/?#@\\[\\]a-z0-9%]{0,8}") {
+                let url = config.to_url();
+                let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", ""));
+                let user = config.user.clone().unwrap_or_default();
+                let with_secret = format!(
+                    "{scheme}://{}:{secret}@{}",
+                    utf8_percent_encode(&user, USERINFO),
+                    rest.split_once('@').map(|(_, r)| r).unwrap_or(rest)
+                );
+                match ConnectionConfig::from_url(&with_secret) {
+                    Ok((parsed, _)) => prop_assert!(!parsed.to_url().contains(&secret)),
+                    Err(e) => prop_assert!(!e.to_string().contains(&secret)),
+                }
+                let broken = format!("{with_secret}{junk}");
+                if let Err(e) = ConnectionConfig::from_url(&broken) {
+                    prop_assert!(!format!("{e} {e:?}").contains(&secret), "{}", e);
+                }
+            }
+        }
+    }
 }

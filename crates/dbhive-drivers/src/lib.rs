@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use dbhive_core::ConnectionRegistry;
 
+#[cfg(all(feature = "postgres", feature = "mysql", feature = "sqlite"))]
+pub mod fuzzing;
 #[cfg(feature = "mysql")]
 pub mod mysql;
 #[cfg(any(feature = "postgres", feature = "mysql"))]

@@ -25,6 +25,8 @@ pub enum Stream {
     #[cfg(unix)]
     Unix(tokio::net::UnixStream),
     Tls(Box<tokio_native_tls::TlsStream<TcpStream>>),
+    /// An in-process peer (the fuzz targets play the server through it).
+    Memory(tokio::io::DuplexStream),
 }
 
 impl Stream {
@@ -53,6 +55,7 @@ impl AsyncRead for Stream {
             #[cfg(unix)]
             Stream::Unix(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Stream::Memory(s) => Pin::new(s).poll_read(cx, buf),
         }
     }
 }
@@ -69,6 +72,7 @@ impl AsyncWrite for Stream {
             #[cfg(unix)]
             Stream::Unix(s) => Pin::new(s).poll_write(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Stream::Memory(s) => Pin::new(s).poll_write(cx, buf),
         }
     }
 
@@ -79,6 +83,7 @@ impl AsyncWrite for Stream {
             #[cfg(unix)]
             Stream::Unix(s) => Pin::new(s).poll_flush(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Stream::Memory(s) => Pin::new(s).poll_flush(cx),
         }
     }
 
@@ -89,6 +94,7 @@ impl AsyncWrite for Stream {
             #[cfg(unix)]
             Stream::Unix(s) => Pin::new(s).poll_shutdown(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Stream::Memory(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
 }
@@ -229,7 +235,7 @@ impl Stream {
             Stream::Tls(_) => Channel::Unverified,
             #[cfg(unix)]
             Stream::Unix(_) => Channel::LocalSocket,
-            Stream::Tcp(_) | Stream::Taken => Channel::Plain,
+            Stream::Tcp(_) | Stream::Taken | Stream::Memory(_) => Channel::Plain,
         }
     }
 

@@ -36,6 +36,11 @@ impl RawConn {
 
     async fn connect_inner(p: &ConnectParams<'_>) -> DbResult<RawConn> {
         let stream = net::connect(p.endpoint).await?;
+        Self::login(stream, p).await
+    }
+
+    /// The handshake and login over an open stream.
+    pub(crate) async fn login(stream: net::Stream, p: &ConnectParams<'_>) -> DbResult<RawConn> {
         let mut conn = RawConn::new(stream, p.endpoint);
         let greeting = conn.read_payload().await?;
         let hs = parse_handshake(&greeting)?;

@@ -6,12 +6,12 @@
 //! connection id that `KILL QUERY` needs to cancel a statement from a second connection.
 
 mod auth;
-mod binary;
+pub(crate) mod binary;
 pub mod catalog;
-mod conn;
+pub(crate) mod conn;
 mod errors;
 mod handshake;
-mod protocol;
+pub(crate) mod protocol;
 pub mod types;
 
 use std::sync::Arc;

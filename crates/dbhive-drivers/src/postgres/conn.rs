@@ -105,6 +105,11 @@ impl RawConn {
 
     async fn connect_once(p: &ConnectParams<'_>, try_tls: bool) -> DbResult<RawConn> {
         let stream = open(p.endpoint, try_tls).await?;
+        Self::over(stream, p).await
+    }
+
+    /// Startup and authentication over an open stream.
+    pub(crate) async fn over(stream: Stream, p: &ConnectParams<'_>) -> DbResult<RawConn> {
         let mut conn = RawConn {
             channel: stream.channel(p.endpoint),
             tls_peer: stream.tls_peer(p.endpoint),

@@ -7,10 +7,10 @@
 
 mod auth;
 pub mod catalog;
-mod conn;
+pub(crate) mod conn;
 mod ddl;
 mod errors;
-mod protocol;
+pub(crate) mod protocol;
 mod stream;
 mod tree;
 pub mod types;

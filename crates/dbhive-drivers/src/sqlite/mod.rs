@@ -6,7 +6,7 @@
 
 mod catalog;
 mod errors;
-mod script;
+pub(crate) mod script;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

@@ -46,6 +46,31 @@ pub fn split_statements(sql: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// The engine's own answer: a `;` ends a statement where sqlite3_complete() says the
+/// text since the last end is complete (quadratic: for tests and
+/// fuzzing only).
+pub fn split_by_sqlite3_complete(sql: &str) -> Vec<(usize, usize)> {
+    let complete = |text: &str| {
+        let Ok(c) = std::ffi::CString::new(text) else {
+            return true;
+        };
+        // SAFETY: sqlite3_complete reads a NUL-terminated string and keeps no pointer.
+        unsafe { rusqlite::ffi::sqlite3_complete(c.as_ptr()) != 0 }
+    };
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, b) in sql.bytes().enumerate() {
+        if b == b';' && i >= start && complete(&sql[start..=i]) {
+            out.push((start, i + 1));
+            start = i + 1;
+        }
+    }
+    if !sql[start..].trim().is_empty() {
+        out.push((start, sql.len()));
+    }
+    out
+}
+
 /// sqlite3_complete()'s tokens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Token {
@@ -263,30 +288,6 @@ pub fn guarded<T>(f: impl FnOnce() -> DbResult<T>) -> DbResult<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rusqlite::ffi;
-    use std::ffi::CString;
-
-    /// The engine's own answer: a `;` ends a statement where sqlite3_complete() says the
-    /// text since the last end is complete (quadratic, so for tests only).
-    fn split_by_sqlite3_complete(sql: &str) -> Vec<(usize, usize)> {
-        let complete = |text: &str| {
-            let c = CString::new(text).expect("no NUL");
-            // SAFETY: sqlite3_complete reads a NUL-terminated string and keeps no pointer.
-            unsafe { ffi::sqlite3_complete(c.as_ptr()) != 0 }
-        };
-        let mut out = Vec::new();
-        let mut start = 0;
-        for (i, b) in sql.bytes().enumerate() {
-            if b == b';' && i >= start && complete(&sql[start..=i]) {
-                out.push((start, i + 1));
-                start = i + 1;
-            }
-        }
-        if !sql[start..].trim().is_empty() {
-            out.push((start, sql.len()));
-        }
-        out
-    }
 
     /// Pieces scripts are made of: every token kind the state machine knows, in the
     /// spellings that trip splitters.
