@@ -1,11 +1,13 @@
 // The window: navigator on the left, query tabs on the right, dialogs on top.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { api, onConnectionStatus } from "./api";
-import type { AppInfo, Column, SavedConnection, SchemaNode } from "./types";
+import type { AppInfo, Column, DbError, SavedConnection, SchemaNode } from "./types";
 import { errorMessage, isDbError } from "./types";
 import { SchemaTree, type ConnStatus, type TreeHandle, qualified } from "./components/SchemaTree";
 import { QueryTab, type QueryTabApi, type TabInfo } from "./components/QueryTab";
 import { ConnectionDialog } from "./components/ConnectionDialog";
+import { CertificateChangedDialog, SqliteCreateDialog, UnverifiedServerDialog, serverAddress } from "./components/ConnectProblems";
+import { SettingsDialog } from "./components/SettingsDialog";
 import {
   CommandPalette,
   ContextMenu,
@@ -27,6 +29,18 @@ import { mark, metrics } from "./metrics";
 type Dialog =
   | { type: "connection"; existing: SavedConnection | null }
   | { type: "password"; conn: SavedConnection; reason: string | null; resolve: (ok: boolean) => void }
+  // The questions a connect can end in. `password` is the one typed for that connect, so the
+  // retry after the answer does not ask for it again.
+  | {
+      type: "certificate";
+      conn: SavedConnection;
+      certificate: { pinned: string; presented: string };
+      password: string | null;
+      resolve: (ok: boolean) => void;
+    }
+  | { type: "unverified"; conn: SavedConnection; error: DbError; password: string | null; resolve: (ok: boolean) => void }
+  | { type: "sqlite-create"; conn: SavedConnection; resolve: (ok: boolean) => void }
+  | { type: "settings" }
   | { type: "text"; title: string; text: string; pretty: string | null; meta?: string; testid?: string }
   | { type: "shortcuts" }
   | { type: "palette" }
@@ -105,30 +119,72 @@ export function App() {
 
   const byId = useMemo(() => new Map((connections ?? []).map((c) => [c.id, c])), [connections]);
 
+  /** Reloads the list and returns the connection as saved now (the backend may have pinned
+   * a certificate or changed a setting since `conn` was read). */
+  const refreshed = useCallback(
+    async (conn: SavedConnection): Promise<SavedConnection> => {
+      try {
+        const list = await api.listConnections();
+        applyList(list);
+        return list.find((c) => c.id === conn.id) ?? conn;
+      } catch {
+        return conn;
+      }
+    },
+    [applyList],
+  );
 
-  const askPassword = (conn: SavedConnection, reason: string | null) =>
-    new Promise<boolean>((resolve) => setDialog({ type: "password", conn, reason, resolve }));
-
-  const connect = useCallback(
-    async (id: string, password: string | null = null): Promise<boolean> => {
-      const conn = byId.get(id);
-      if (conn === undefined) return false;
+  /** Connects `conn`. The promise says whether it ended connected, after any question the
+   * connect raised (password, certificate, missing file) was answered. `askPassword: false`
+   * reports an authentication failure instead of prompting (the password was just typed). */
+  const connectTo = useCallback(
+    async (
+      conn: SavedConnection,
+      password: string | null = null,
+      how: { createFile?: boolean; askPassword?: boolean } = {},
+    ): Promise<boolean> => {
+      const id = conn.id;
+      const ask = (d: (resolve: (ok: boolean) => void) => Dialog) => new Promise<boolean>((resolve) => setDialog(d(resolve)));
       setStatus((s) => ({ ...s, [id]: "connecting" }));
       try {
-        const info = await api.connect(id, password);
+        const info = await api.connect(id, password, how.createFile ?? false);
         setStatus((s) => ({ ...s, [id]: "connected" }));
         notify(`Connected to ${conn.name}: ${info.version.split(" on ")[0] ?? info.version}`, "ok");
+        // A first connect over unverified TLS pinned the certificate: the list shows it now.
+        if (info.tls !== null && !info.tls.verified && conn.config.tls_pin === null) void refreshed(conn);
         return true;
       } catch (e) {
         setStatus((s) => ({ ...s, [id]: "disconnected" }));
-        if (isDbError(e) && e.kind === "auth" && conn.config.engine !== "sqlite") {
-          return askPassword(conn, password === null && !conn.save_password ? null : e.message);
+        if (isDbError(e)) {
+          // These come before the password prompt: another password would not help with any of them.
+          const certificate = e.certificate;
+          if (e.code === "certificate_changed" && certificate !== undefined) {
+            return ask((resolve) => ({ type: "certificate", conn, certificate, password, resolve }));
+          }
+          if (e.code === "unverified_server") {
+            return ask((resolve) => ({ type: "unverified", conn, error: e, password, resolve }));
+          }
+          if (e.code === "sqlite_no_such_file" && !(how.createFile ?? false)) {
+            return ask((resolve) => ({ type: "sqlite-create", conn, resolve }));
+          }
+          if (e.kind === "auth" && conn.config.engine !== "sqlite" && how.askPassword !== false) {
+            const reason = password === null && !conn.save_password ? null : e.message;
+            return ask((resolve) => ({ type: "password", conn, reason, resolve }));
+          }
         }
         notify(`${conn.name}: ${errorMessage(e)}`, "error");
         return false;
       }
     },
-    [byId, notify],
+    [notify, refreshed],
+  );
+
+  const connect = useCallback(
+    async (id: string, password: string | null = null): Promise<boolean> => {
+      const conn = byId.get(id);
+      return conn === undefined ? false : connectTo(conn, password);
+    },
+    [byId, connectTo],
   );
 
   const disconnect = useCallback(
@@ -251,6 +307,7 @@ export function App() {
     { label: `Theme: ${theme === "dark" ? "light" : "dark"}`, keys: "Ctrl+Shift+L", run: toggleTheme },
     { label: "Theme: follow the system", run: () => setTheme("system") },
     { label: "Keyboard shortcuts", keys: "F1", run: () => setDialog({ type: "shortcuts" }) },
+    { label: "Settings…", run: () => setDialog({ type: "settings" }) },
     ...(connections ?? []).map((c) => ({
       label: `${status[c.id] === "connected" ? "New query on" : "Connect to"} ${c.name}`,
       run: () => void newQuery(c),
@@ -318,6 +375,9 @@ export function App() {
             <img src="/icon.svg" alt="" />
             DB-Hive
           </div>
+          <button className="btn ghost icon-only" title="Settings" onClick={() => setDialog({ type: "settings" })} data-testid="open-settings">
+            <Icon name="gear" />
+          </button>
           <button className="btn ghost icon-only" title="New connection (Ctrl+N)" onClick={() => setDialog({ type: "connection", existing: null })} data-testid="new-connection">
             <Icon name="plus" />
           </button>
@@ -440,16 +500,9 @@ export function App() {
             tree.current?.forget(saved.id);
             void reload().then(() => {
               notify(`Saved ${saved.name}`, "ok");
-              if (andConnect) {
-                setStatus((s) => ({ ...s, [saved.id]: "connecting" }));
-                void api
-                  .connect(saved.id, null)
-                  .then(() => setStatus((s) => ({ ...s, [saved.id]: "connected" })))
-                  .catch((e: unknown) => {
-                    setStatus((s) => ({ ...s, [saved.id]: "disconnected" }));
-                    notify(`${saved.name}: ${errorMessage(e)}`, "error");
-                  });
-              }
+              // The password was just typed in the dialog: a failure with it is reported, not
+              // asked again; a certificate, an unverified server or a missing file still asks.
+              if (andConnect) void connectTo(saved, null, { askPassword: false });
             });
           }}
         />
@@ -478,6 +531,90 @@ export function App() {
               }
               resolve(await connect(conn.id, password));
             })();
+          }}
+        />
+      ) : null}
+      {dialog?.type === "certificate" ? (
+        <CertificateChangedDialog
+          name={dialog.conn.name}
+          server={serverAddress(dialog.conn.config)}
+          certificate={dialog.certificate}
+          onClose={() => {
+            dialog.resolve(false);
+            setDialog(null);
+          }}
+          onTrust={() => {
+            const { conn, certificate, password, resolve } = dialog;
+            setDialog(null);
+            void (async () => {
+              try {
+                await api.trustCertificate(conn.id, certificate.presented);
+              } catch (e) {
+                notify(`${conn.name}: ${errorMessage(e)}`, "error");
+                resolve(false);
+                return;
+              }
+              resolve(await connectTo(await refreshed(conn), password));
+            })();
+          }}
+        />
+      ) : null}
+      {dialog?.type === "unverified" ? (
+        <UnverifiedServerDialog
+          name={dialog.conn.name}
+          error={dialog.error}
+          onClose={() => {
+            dialog.resolve(false);
+            setDialog(null);
+          }}
+          onEdit={() => {
+            dialog.resolve(false);
+            setDialog({ type: "connection", existing: byId.get(dialog.conn.id) ?? dialog.conn });
+          }}
+          onAllow={() => {
+            const { conn, password, resolve } = dialog;
+            setDialog(null);
+            void (async () => {
+              let saved: SavedConnection;
+              try {
+                saved = await api.saveConnection({
+                  id: conn.id,
+                  name: conn.name,
+                  color: conn.color,
+                  config: { ...conn.config, allow_unverified_password: true },
+                  password: null,
+                  save_password: conn.save_password,
+                });
+              } catch (e) {
+                notify(`${conn.name}: ${errorMessage(e)}`, "error");
+                resolve(false);
+                return;
+              }
+              resolve(await connectTo(await refreshed(saved), password));
+            })();
+          }}
+        />
+      ) : null}
+      {dialog?.type === "sqlite-create" ? (
+        <SqliteCreateDialog
+          path={dialog.conn.config.database ?? ""}
+          onClose={() => {
+            dialog.resolve(false);
+            setDialog(null);
+          }}
+          onCreate={() => {
+            const { conn, resolve } = dialog;
+            setDialog(null);
+            void connectTo(conn, null, { createFile: true }).then(resolve);
+          }}
+        />
+      ) : null}
+      {dialog?.type === "settings" ? (
+        <SettingsDialog
+          onClose={() => setDialog(null)}
+          onSaved={() => {
+            setDialog(null);
+            notify("Settings saved", "ok");
           }}
         />
       ) : null}

@@ -8,7 +8,10 @@ import type {
   FullValue,
   SavedConnection,
   SchemaNode,
+  SecuritySummary,
   ServerInfo,
+  Settings,
+  SettingsView,
   TableInfo,
   TableRef,
   Cell,
@@ -33,7 +36,12 @@ export const api = {
   renderUrl: (config: ConnectionConfig) => invoke<string>("render_url", { config }),
   testConnection: (input: { config: ConnectionConfig; password: string | null; id: string | null }) =>
     invoke<ServerInfo>("test_connection", { input }),
-  connect: (id: string, password: string | null) => invoke<ServerInfo>("connect", { id, password }),
+  /** createFile: the user agreed to create the missing SQLite file (opens it with mode=rwc once). */
+  connect: (id: string, password: string | null, createFile = false) =>
+    invoke<ServerInfo>("connect", { id, password, createFile }),
+  /** Pins `fingerprint` for the connection: the next connect accepts exactly that certificate. */
+  trustCertificate: (id: string, fingerprint: string) => invoke<null>("trust_certificate", { id, fingerprint }),
+  connectionSecurity: (config: ConnectionConfig) => invoke<SecuritySummary>("connection_security", { config }),
   disconnect: (id: string) => invoke<null>("disconnect", { id }),
   listChildren: async (id: string, path: string[]) => {
     // The backend leaves absent fields out (20,000 tables are 20,000 nodes); null them here.
@@ -90,6 +98,8 @@ export const api = {
   }) => invoke<string>("copy_rows", { input }),
   closeQuery: (queryId: string) => invoke<null>("close_query", { queryId }),
   closeTab: (connectionId: string, tabId: string) => invoke<null>("close_tab", { connectionId, tabId }),
+  getSettings: () => invoke<SettingsView>("get_settings"),
+  saveSettings: (settings: Settings) => invoke<SettingsView>("save_settings", { settings }),
 };
 
 export function onConnectionStatus(

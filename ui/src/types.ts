@@ -11,6 +11,10 @@ export interface ConnectionConfig {
   database: string | null;
   tls: TlsMode;
   tls_root_cert: string | null;
+  /** SHA-256 of the certificate accepted for this connection ("AB:CD:…", 32 pairs), or null. */
+  tls_pin: string | null;
+  /** Send a reusable password (clear text, MD5) to a server whose identity is not verified. */
+  allow_unverified_password: boolean;
   connect_timeout_secs: number;
   query_timeout_secs: number | null;
   pool_size: number;
@@ -38,6 +42,7 @@ export type ErrorKind =
   | "constraint"
   | "unsupported"
   | "query"
+  | "limit"
   | "internal";
 
 export interface DbError {
@@ -47,6 +52,8 @@ export interface DbError {
   detail: string | null;
   hint: string | null;
   position: number | null;
+  /** Only when a server presented another certificate than the pinned one. */
+  certificate?: { pinned: string; presented: string };
 }
 
 export interface ServerInfo {
@@ -54,6 +61,29 @@ export interface ServerInfo {
   version: string;
   database: string | null;
   user: string | null;
+  /** The certificate of a TLS connection; null over plain TCP or a local file. */
+  tls: { fingerprint: string; verified: boolean } | null;
+}
+
+/** What a config's TLS settings mean in effect (dbhive-core's security::summary). */
+export interface SecuritySummary {
+  policy: { tls: "off" | "if_offered" | "required"; verify: "pinned" | "given_root" | "full"; only_given_root: boolean };
+  /** How the traffic is protected and what identifies the server. */
+  identity: string;
+  /** Where the password may go; empty for SQLite. */
+  password: string;
+}
+
+export interface Settings {
+  result_memory_mb: number;
+  result_disk_gb: number;
+}
+
+/** The settings and what the stored results use now, in bytes. */
+export interface SettingsView {
+  settings: Settings;
+  memory_used: number;
+  disk_used: number;
 }
 
 export interface EngineInfo {

@@ -347,15 +347,7 @@ impl ConnectionConfig {
                 url.push('@');
             }
             if let Some(host) = &self.host {
-                if host.starts_with('/') {
-                    // A socket directory goes in the query (libpq's form); the authority stays empty.
-                } else if host.contains(':') && !host.contains(',') && !host.starts_with('[') {
-                    url.push('[');
-                    url.push_str(host);
-                    url.push(']');
-                } else {
-                    url.push_str(host);
-                }
+                url.push_str(&self.authority_host(host));
             }
             if let Some(port) = self.port {
                 url.push(':');
@@ -368,7 +360,7 @@ impl ConnectionConfig {
         }
         let mut params: Vec<(String, String)> = Vec::new();
         if let Some(host) = &self.host {
-            if self.engine != Engine::Sqlite && host.starts_with('/') {
+            if self.host_in_query(host) {
                 params.push(("host".into(), host.clone()));
             }
         }
@@ -412,6 +404,28 @@ impl ConnectionConfig {
     }
 }
 
+impl ConnectionConfig {
+    /// A PostgreSQL socket directory goes in the query (libpq's form), the authority empty.
+    fn host_in_query(&self, host: &str) -> bool {
+        self.engine == Engine::Postgres && host.starts_with('/')
+    }
+
+    /// The host as the URL's authority spells it, escaped so that it parses back to itself:
+    /// an IPv6 address in brackets, a MongoDB seed list with its commas and ports (only
+    /// without a port of its own), anything else percent-encoded.
+    fn authority_host(&self, host: &str) -> String {
+        if self.host_in_query(host) {
+            String::new()
+        } else if host.contains(',') && self.port.is_none() {
+            utf8_percent_encode(host, SEED_LIST).to_string()
+        } else if host.contains(':') {
+            format!("[{}]", utf8_percent_encode(host, BRACKETED_HOST))
+        } else {
+            utf8_percent_encode(host, COMPONENT).to_string()
+        }
+    }
+}
+
 fn tls_key(engine: Engine) -> &'static str {
     match engine {
         Engine::Mysql => "ssl-mode",
@@ -428,6 +442,8 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 const USERINFO: &AsciiSet = COMPONENT;
+const BRACKETED_HOST: &AsciiSet = &COMPONENT.remove(b':');
+const SEED_LIST: &AsciiSet = &BRACKETED_HOST.remove(b',');
 const PATH: &AsciiSet = &COMPONENT.remove(b'/').remove(b':').remove(b'\\');
 
 fn encode_path(path: &str) -> String {
@@ -817,7 +833,11 @@ mod tests {
             let host = prop_oneof![
                 "[a-z][a-z0-9.-]{0,15}",
                 Just("::1".to_string()),
-                Just("fe80::1:2".to_string()),
+                Just("fe80::1:2%eth0".to_string()),
+                Just("[::1]".to_string()),
+                Just("h1:27017,h2:27018".to_string()),
+                Just("/var/run/postgresql".to_string()),
+                text(),
             ];
             let tls = prop_oneof![
                 Just(TlsMode::Disable),

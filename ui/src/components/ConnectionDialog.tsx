@@ -1,9 +1,9 @@
 // New / edit connection: every engine's fields, URL import and export, TLS, a Test button,
 // and the password going to the keychain (or nowhere, if there is none).
-import { useState } from "react";
+import { Fragment, useEffect, useMemo, useState } from "react";
 import { api } from "../api";
-import type { AppInfo, ConnectionConfig, Engine, SavedConnection, TlsMode } from "../types";
-import { errorMessage } from "../types";
+import type { AppInfo, ConnectionConfig, Engine, SavedConnection, SecuritySummary, ServerInfo, TlsMode } from "../types";
+import { errorMessage, isDbError } from "../types";
 import { Modal } from "./Dialogs";
 import { copyText } from "../lib/clipboard";
 
@@ -17,7 +17,7 @@ const ENGINES: { engine: Engine; label: string; logo: string }[] = [
   { engine: "mssql", label: "SQL Server", logo: "MS" },
 ];
 
-const DEFAULT_PORT: Record<Engine, number | null> = { postgres: 5432, mysql: 3306, sqlite: null, mongodb: 27017, mssql: 1433 };
+export const DEFAULT_PORT: Record<Engine, number | null> = { postgres: 5432, mysql: 3306, sqlite: null, mongodb: 27017, mssql: 1433 };
 const DEFAULT_TLS: Record<Engine, TlsMode> = { postgres: "prefer", mysql: "prefer", sqlite: "disable", mongodb: "disable", mssql: "prefer" };
 
 function blankConfig(engine: Engine): ConnectionConfig {
@@ -29,11 +29,50 @@ function blankConfig(engine: Engine): ConnectionConfig {
     database: null,
     tls: DEFAULT_TLS[engine],
     tls_root_cert: null,
+    tls_pin: null,
+    allow_unverified_password: false,
     connect_timeout_secs: 10,
     query_timeout_secs: null,
     pool_size: 4,
     options: {},
   };
+}
+
+/** Whether two configs reach the same server as the same user: what a saved password and a
+ * pinned certificate are tied to (the backend's same_destination, which drops both otherwise). */
+function sameDestination(a: ConnectionConfig, b: ConnectionConfig): boolean {
+  return (
+    a.engine === b.engine &&
+    (a.host ?? "localhost") === (b.host ?? "localhost") &&
+    (a.port ?? DEFAULT_PORT[a.engine]) === (b.port ?? DEFAULT_PORT[b.engine]) &&
+    a.user === b.user &&
+    a.options.socket === b.options.socket &&
+    (a.engine !== "sqlite" || a.database === b.database)
+  );
+}
+
+/** The Test button's success line, with what the TLS handshake proved. */
+function testedText(info: ServerInfo): string {
+  if (info.tls === null) return `Connected: ${info.version}`;
+  const tls = info.tls.verified
+    ? "verified"
+    : `not verified, certificate SHA-256 ${info.tls.fingerprint} (pinned when you connect)`;
+  return `Connected: ${info.version} · TLS ${tls}`;
+}
+
+/** A fingerprint broken after every colon, so its 32 pairs wrap instead of overflowing. */
+export function Fingerprint(props: { value: string; testid?: string }) {
+  const pairs = props.value.split(":");
+  return (
+    <code className="fingerprint" data-testid={props.testid}>
+      {pairs.map((p, i) => (
+        <Fragment key={i}>
+          {i > 0 ? <wbr /> : null}
+          {i < pairs.length - 1 ? `${p}:` : p}
+        </Fragment>
+      ))}
+    </code>
+  );
 }
 
 export function ConnectionDialog(props: {
@@ -55,6 +94,30 @@ export function ConnectionDialog(props: {
   const canSave = keychain?.available ?? false;
   const engineInfo = props.appInfo?.engines.find((e) => e.engine === config.engine);
   const network = config.engine !== "sqlite";
+  // Pointed at another server (or as another user), the saved password and the pin stay
+  // behind: the backend drops them on Save, so the form says so before.
+  const moved = ex !== null && !sameDestination(ex.config, config);
+  const pinDropped = moved && config.tls_pin !== null && config.tls_pin === ex.config.tls_pin;
+  const effective = useMemo(() => (pinDropped ? { ...config, tls_pin: null } : config), [config, pinDropped]);
+  const [summary, setSummary] = useState<SecuritySummary | null>(null);
+
+  // What the TLS settings mean, from the backend (the one place those rules live). Debounced:
+  // every keystroke in the host field is a new config.
+  useEffect(() => {
+    if (effective.engine === "sqlite") return;
+    let live = true;
+    const timer = setTimeout(() => {
+      // An error means the form is not complete yet; the last summary stays.
+      api.connectionSecurity(effective).then(
+        (s) => live && setSummary(s),
+        () => undefined,
+      );
+    }, 200);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [effective]);
 
   const set = (patch: Partial<ConnectionConfig>) => {
     setConfig((c) => ({ ...c, ...patch }));
@@ -96,9 +159,10 @@ export function ConnectionDialog(props: {
     setTest(null);
     try {
       const info = await api.testConnection({ config, password: password === "" ? null : password, id: ex?.id ?? null });
-      setTest({ ok: true, text: `Connected: ${info.version}` });
+      setTest({ ok: true, text: testedText(info) });
     } catch (e) {
-      setTest({ ok: false, text: errorMessage(e) });
+      // The hint often names the setting in this form that would fix it.
+      setTest({ ok: false, text: isDbError(e) && typeof e.hint === "string" && e.hint !== "" ? `${e.message}\nHint: ${e.hint}` : errorMessage(e) });
     } finally {
       setBusy(false);
     }
@@ -216,9 +280,14 @@ export function ConnectionDialog(props: {
               type="password"
               value={password}
               onChange={(e) => setPassword(e.target.value)}
-              placeholder={ex?.save_password === true ? "•••••••• (saved in the keychain; type to replace)" : ""}
+              placeholder={ex?.save_password === true && !moved ? "•••••••• (saved in the keychain; type to replace)" : ""}
               data-testid="field-password"
             />
+            {moved && ex.save_password ? (
+              <div className="note warn" data-testid="password-moved">
+                The saved password is only sent to the address it was saved for; type it again for this one.
+              </div>
+            ) : null}
             <span />
             <label className="check">
               <input type="checkbox" checked={savePassword && canSave} disabled={!canSave} onChange={(e) => setSavePassword(e.target.checked)} data-testid="field-save-password" />
@@ -256,12 +325,62 @@ export function ConnectionDialog(props: {
               <option value="verify-ca">Verify CA — trusted certificate</option>
               <option value="verify-full">Verify full — trusted certificate for this host</option>
             </select>
-            {config.tls === "verify-ca" || config.tls === "verify-full" ? (
+            {config.tls !== "disable" ? (
               <>
                 <label htmlFor="cd-ca">Root certificate</label>
-                <input id="cd-ca" value={config.tls_root_cert ?? ""} onChange={(e) => set({ tls_root_cert: e.target.value === "" ? null : e.target.value })} placeholder="/path/to/ca.pem (optional; the system's roots are used too)" />
+                <input
+                  id="cd-ca"
+                  value={config.tls_root_cert ?? ""}
+                  onChange={(e) => set({ tls_root_cert: e.target.value === "" ? null : e.target.value })}
+                  placeholder="/path/to/ca.pem (optional; when given, it is the only root trusted)"
+                  data-testid="field-root-cert"
+                />
               </>
             ) : null}
+            {summary !== null ? (
+              <>
+                <span />
+                <div className="security-summary" data-testid="security-summary">
+                  <div data-testid="security-identity">{summary.identity}</div>
+                  {summary.password !== "" ? <div data-testid="security-password">{summary.password}</div> : null}
+                </div>
+              </>
+            ) : null}
+            {config.tls_pin !== null ? (
+              <>
+                <span />
+                <div className="pinned">
+                  <span data-testid="pinned-certificate">
+                    Pinned certificate: SHA-256 <Fingerprint value={config.tls_pin} />
+                  </span>
+                  <button
+                    className="btn small"
+                    onClick={() => set({ tls_pin: null })}
+                    title="Accept whatever certificate the server presents next, and pin that one"
+                    data-testid="forget-pin"
+                  >
+                    Forget
+                  </button>
+                </div>
+                {pinDropped ? <div className="note">Dropped on Save: it was accepted for the previous address.</div> : null}
+              </>
+            ) : null}
+            <span />
+            <div className="check-with-note">
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={config.allow_unverified_password}
+                  onChange={(e) => set({ allow_unverified_password: e.target.checked })}
+                  data-testid="field-allow-unverified-password"
+                />
+                Allow password over an unverified connection
+              </label>
+              {/* Red once it is on: then it describes what this connection does. */}
+              <div className={`note${config.allow_unverified_password ? " warn" : ""}`}>
+                Sends the password in clear text or as MD5 to a server whose identity was not verified. Leave off unless you trust every network between you and the server.
+              </div>
+            </div>
           </>
         ) : (
           <>
@@ -274,9 +393,11 @@ export function ConnectionDialog(props: {
               data-testid="field-file"
             />
             <label htmlFor="cd-mode">Open</label>
-            <select id="cd-mode" value={config.options.mode ?? "rwc"} onChange={(e) => setOption("mode", e.target.value === "rwc" ? "" : e.target.value)}>
-              <option value="rwc">Read-write, create if missing</option>
-              <option value="rw">Read-write, must exist</option>
+            {/* No mode option means rw: a missing file is not created behind the user's back (a
+                typo in the path would make an empty database); connecting asks first. */}
+            <select id="cd-mode" value={config.options.mode ?? "rw"} onChange={(e) => setOption("mode", e.target.value === "rw" ? "" : e.target.value)} data-testid="field-sqlite-mode">
+              <option value="rw">Read-write (asks before creating a missing file)</option>
+              <option value="rwc">Create if missing</option>
               <option value="ro">Read-only</option>
             </select>
             <label htmlFor="cd-attach">Attach</label>

@@ -491,6 +491,7 @@ function labelFor(e: DbError): string {
     internal: "Internal error",
     tls: "TLS error",
     cancelled: "Cancelled",
+    limit: "Limit reached",
   };
   return `${labels[e.kind] ?? "Error"}${e.code !== null ? ` (${e.code})` : ""}`;
 }

@@ -94,18 +94,37 @@ const theme = EditorView.theme({
   ".cm-placeholder": { color: "var(--faint)" },
 });
 
-function unquote(name: string): string {
-  return name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name;
+/** The quote marks an engine reads as identifier quotes, its own first. MySQL quotes with
+ * backticks, and takes double quotes too under ANSI_QUOTES; the others follow standard SQL. */
+function identQuotes(engine: Engine): string[] {
+  return engine === "mysql" ? ["`", '"'] : ['"'];
 }
 
-function quoteIfNeeded(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+/** A regex source for one identifier, quoted in any of `quotes` or bare. */
+function identPattern(quotes: string[], body: "+" | "*"): string {
+  const quoted = quotes.map((q) => `${q}(?:[^${q}]|${q}${q})${body}${q}`);
+  return `(?:${[...quoted, String.raw`[\w$]+`].join("|")})`;
+}
+
+function unquote(name: string, engine: Engine): string {
+  for (const q of identQuotes(engine)) {
+    if (name.length >= 2 && name.startsWith(q) && name.endsWith(q)) return name.slice(1, -1).replaceAll(q + q, q);
+  }
+  return name;
+}
+
+/** The name as the engine needs it written: bare when it is a plain lower-case word, else
+ * quoted in the engine's own way (a quote inside doubled). */
+function quoteIfNeeded(name: string, engine: Engine): string {
+  if (/^[a-z_][a-z0-9_$]*$/.test(name)) return name;
+  const q = identQuotes(engine)[0] ?? '"';
+  return `${q}${name.replaceAll(q, q + q)}${q}`;
 }
 
 /** Tables named in FROM / JOIN of the text, with their aliases. */
-function referencedTables(text: string): { table: TableRef; alias: string | null }[] {
+function referencedTables(text: string, engine: Engine): { table: TableRef; alias: string | null }[] {
   const out: { table: TableRef; alias: string | null }[] = [];
-  const ident = String.raw`(?:"(?:[^"]|"")+"|[\w$]+)`;
+  const ident = identPattern(identQuotes(engine), "+");
   const re = new RegExp(String.raw`\b(?:FROM|JOIN|UPDATE|INTO)\s+(${ident}(?:\.${ident})?)(?:\s+(?:AS\s+)?(${ident}))?`, "gi");
   const reserved = new Set(["where", "on", "join", "left", "right", "inner", "outer", "full", "cross", "group", "order", "limit", "set", "values", "using", "natural", "union", "having", "window"]);
   for (const m of text.matchAll(re)) {
@@ -114,23 +133,29 @@ function referencedTables(text: string): { table: TableRef; alias: string | null
     const [first = "", second = ""] = parts;
     const table: TableRef =
       parts.length === 2
-        ? { database: null, schema: unquote(first), name: unquote(second) }
-        : { database: null, schema: null, name: unquote(first) };
-    const alias = m[2] !== undefined && !reserved.has(m[2].toLowerCase()) ? unquote(m[2]) : null;
+        ? { database: null, schema: unquote(first, engine), name: unquote(second, engine) }
+        : { database: null, schema: null, name: unquote(first, engine) };
+    const alias = m[2] !== undefined && !reserved.has(m[2].toLowerCase()) ? unquote(m[2], engine) : null;
     out.push({ table, alias });
   }
   return out;
 }
 
-function schemaCompletion(source: SchemaSource) {
+function schemaCompletion(source: SchemaSource, engine: Engine) {
+  const quotes = identQuotes(engine);
+  // An optional qualifier and a dot, then the start of a name, perhaps with its opening quote.
+  const opening = `[${quotes.join("")}]?` + String.raw`[\w$]*`;
+  const before = new RegExp(String.raw`(?:${identPattern(quotes, "*")}\.)?${opening}$`);
+  const validFor = new RegExp(`^${opening}$`);
+  const quote = (name: string) => quoteIfNeeded(name, engine);
   return async (ctx: CompletionContext): Promise<CompletionResult | null> => {
-    const word = ctx.matchBefore(/(?:(?:"(?:[^"]|"")*"|[\w$]+)\.)?"?[\w$]*$/);
+    const word = ctx.matchBefore(before);
     if (word === null || (word.from === word.to && !ctx.explicit)) return null;
     const text = ctx.state.doc.toString();
     const dot = word.text.lastIndexOf(".");
-    const refs = referencedTables(text);
+    const refs = referencedTables(text, engine);
     if (dot >= 0) {
-      const qualifier = unquote(word.text.slice(0, dot));
+      const qualifier = unquote(word.text.slice(0, dot), engine);
       const from = word.from + dot + 1;
       const ref =
         refs.find((r) => r.alias?.toLowerCase() === qualifier.toLowerCase()) ??
@@ -139,31 +164,31 @@ function schemaCompletion(source: SchemaSource) {
         const cols = await source.columns(ref.table).catch(() => []);
         return {
           from,
-          options: cols.map((c): Completion => ({ label: quoteIfNeeded(c.name), type: "property", detail: c.data_type, boost: 5 })),
-          validFor: /^"?[\w$]*$/,
+          options: cols.map((c): Completion => ({ label: quote(c.name), type: "property", detail: c.data_type, boost: 5 })),
+          validFor,
         };
       }
       const tables = await source.tables(qualifier).catch(() => []);
       return {
         from,
-        options: tables.map((t): Completion => ({ label: quoteIfNeeded(t.name), type: "class", detail: t.kind.replace("_", " ") })),
-        validFor: /^"?[\w$]*$/,
+        options: tables.map((t): Completion => ({ label: quote(t.name), type: "class", detail: t.kind.replace("_", " ") })),
+        validFor,
       };
     }
     const [tables, ...columnLists] = await Promise.all([
       source.tables(null).catch(() => []),
       ...refs.slice(0, 6).map((r) => source.columns(r.table).catch(() => [])),
     ]);
-    const options: Completion[] = tables.map((t) => ({ label: quoteIfNeeded(t.name), type: "class", detail: t.kind.replace("_", " ") }));
+    const options: Completion[] = tables.map((t) => ({ label: quote(t.name), type: "class", detail: t.kind.replace("_", " ") }));
     const seen = new Set<string>();
     for (const cols of columnLists) {
       for (const c of cols) {
         if (seen.has(c.name)) continue;
         seen.add(c.name);
-        options.push({ label: quoteIfNeeded(c.name), type: "property", detail: c.data_type, boost: 3 });
+        options.push({ label: quote(c.name), type: "property", detail: c.data_type, boost: 3 });
       }
     }
-    return { from: word.from, options, validFor: /^"?[\w$]*$/ };
+    return { from: word.from, options, validFor };
   };
 }
 
@@ -199,7 +224,7 @@ export function SqlEditor(props: {
       highlightSelectionMatches(),
       syntaxHighlighting(highlight),
       sql({ dialect, upperCaseKeywords: true }),
-      autocompletion({ override: [schemaCompletion(props.schema), keywordCompletionSource(dialect, true)], activateOnTyping: true }),
+      autocompletion({ override: [schemaCompletion(props.schema, props.engine), keywordCompletionSource(dialect, true)], activateOnTyping: true }),
       errorField,
       theme,
       placeholder("Write SQL here. Ctrl+Enter runs the statement under the cursor."),
