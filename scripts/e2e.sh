@@ -3,6 +3,7 @@
 # through tauri-driver and WebKitWebDriver under Xvfb, with a real Secret Service
 # (gnome-keyring in a private D-Bus session) and the test PostgreSQL and MariaDB
 # (DBHIVE_TEST_PG_URL, DBHIVE_TEST_MYSQL_URL, started by scripts/test.sh). Screenshots land in the folder printed at the start.
+# DBHIVE_E2E_TESTS=tests/e2e/security.test.mjs runs one file of the suite.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,7 +41,7 @@ export XDG_RUNTIME_DIR="$home/runtime" NO_AT_BRIDGE=1
 status=0
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
     printf "%s" e2e-keyring-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-    exec timeout --kill-after=10 900 node --test --test-concurrency=1 --test-timeout=240000 tests/e2e/
+    exec timeout --kill-after=10 900 node --test --test-concurrency=1 --test-timeout=240000 ${DBHIVE_E2E_TESTS:-tests/e2e/}
 ' || status=$?
 if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
     echo "e2e: the suite did not finish within 15 minutes (something hung; see above)" >&2

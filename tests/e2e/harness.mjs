@@ -101,6 +101,8 @@ export async function openApp() {
 }
 
 let shotCounter = 0;
+// Each test file runs in a process of its own: its name keeps the files' screenshots apart.
+const shotPrefix = path.basename(process.argv[1] ?? "e2e").replace(/\.test\.mjs$/, "");
 /**
  * Saves a screenshot of the X screen; returns its path. Taken from X, not through
  * WebDriver: it shows what a person sees, and WebKitWebDriver's own screenshot never returns
@@ -109,7 +111,7 @@ let shotCounter = 0;
  */
 export async function screenshot(driver, name) {
   shotCounter += 1;
-  const file = path.join(shotsDir, `${String(shotCounter).padStart(2, "0")}-${name}.png`);
+  const file = path.join(shotsDir, `${shotPrefix}-${String(shotCounter).padStart(2, "0")}-${name}.png`);
   // Two animation frames, so what the DOM holds now has been painted.
   await driver.executeAsyncScript(
     "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",

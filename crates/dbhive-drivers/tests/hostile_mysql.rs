@@ -36,22 +36,18 @@ async fn wants_full_auth(tls: bool) -> (u16, hostile::Received) {
 
 #[tokio::test]
 async fn a_server_without_tls_switching_to_clear_text_gets_no_password() {
-    let ((e, received), peak) = measured(async {
-        let (port, received) = fake_server(|_, peer| async move {
-            let (mut peer, seq) = my::accept(peer, false, "mysql_native_password").await;
-            let mut switch = vec![0xfe];
-            switch.extend_from_slice(b"mysql_clear_password\0");
-            peer.write(&my::packet(seq, &switch)).await.expect("switch");
-            peer.drain(Duration::from_secs(2)).await;
-        })
-        .await;
-        (refused(&my_config(port)).await, received)
+    let (port, received) = fake_server(|_, peer| async move {
+        let (mut peer, seq) = my::accept(peer, false, "mysql_native_password").await;
+        let mut switch = vec![0xfe];
+        switch.extend_from_slice(b"mysql_clear_password\0");
+        peer.write(&my::packet(seq, &switch)).await.expect("switch");
+        peer.drain(Duration::from_secs(2)).await;
     })
     .await;
+    let e = refused(&my_config(port)).await;
     received.assert_no_password("no TLS, mysql_clear_password");
     assert_eq!(e.code.as_deref(), Some("unverified_server"), "{e:?}");
     assert!(e.message.contains("mysql_clear_password"), "{e}");
-    assert!(peak < FEW_MB, "{peak} bytes");
 }
 
 #[tokio::test]
@@ -144,18 +140,14 @@ async fn opted_in_over_plain_tcp_the_password_is_sealed_to_the_servers_key() {
 
 #[tokio::test]
 async fn a_login_packet_claiming_sixteen_megabytes_is_refused_at_once() {
-    let (e, peak) = measured(async {
-        let (port, _) = fake_server(|_, mut peer: Peer| async move {
-            let _ = peer.write(&[0xff, 0xff, 0xff, 0]).await;
-            peer.drain(Duration::from_secs(10)).await;
-        })
-        .await;
-        refused(&my_config(port)).await
+    let (port, _) = fake_server(|_, mut peer: Peer| async move {
+        let _ = peer.write(&[0xff, 0xff, 0xff, 0]).await;
+        peer.drain(Duration::from_secs(10)).await;
     })
     .await;
+    let e = refused(&my_config(port)).await;
     assert_eq!(e.kind, ErrorKind::Connection, "{e:?}");
     assert!(e.message.contains("before the login"), "{e}");
-    assert!(peak < FEW_MB, "{peak} bytes");
 }
 
 /// A column definition packet's payload for a VARCHAR column `name`.

@@ -98,7 +98,7 @@ export function UnverifiedServerDialog(props: {
       }
     >
       {/* The message says what the server asked for; the hint, what would make it safe. */}
-      <p className="selectable" data-testid="unverified-message">
+      <p className="selectable sentence" data-testid="unverified-message">
         {props.error.message}
       </p>
       {props.error.hint !== null ? (

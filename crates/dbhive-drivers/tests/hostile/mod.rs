@@ -231,14 +231,21 @@ pub fn secret() -> Option<Secret> {
     Some(Secret::new(PASSWORD))
 }
 
-/// Connects and expects a refusal.
+/// Connects and expects a refusal that cost the client at most [`FEW_MB`].
 pub async fn refused(config: &ConnectionConfig) -> DbError {
-    match dbhive_drivers::registry()
-        .driver(config.engine)
-        .expect("driver")
-        .connect(config, secret())
-        .await
-    {
+    let (outcome, peak) = measured(
+        dbhive_drivers::registry()
+            .driver(config.engine)
+            .expect("driver")
+            .connect(config, secret()),
+    )
+    .await;
+    assert!(
+        peak < FEW_MB,
+        "{peak} bytes to refuse the hostile server at {}",
+        config.label()
+    );
+    match outcome {
         Ok(_) => panic!("connected to a hostile server at {}", config.label()),
         Err(e) => e,
     }
