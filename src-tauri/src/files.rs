@@ -48,6 +48,32 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> DbResult<()> {
     Ok(())
 }
 
+/// Makes an existing file of the app's, and its folder, private to their owner (one written
+/// by an older version, or copied in, may be readable by everyone).
+pub fn tighten(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let private = |p: &Path, mode: u32| {
+            if let Ok(meta) = std::fs::metadata(p) {
+                if meta.permissions().mode() & 0o077 != 0 {
+                    if let Err(e) =
+                        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+                    {
+                        tracing::warn!(error = %e, "cannot make {} private", p.display());
+                    }
+                }
+            }
+        };
+        if let Some(dir) = path.parent() {
+            private(dir, 0o700);
+        }
+        private(path, 0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 fn create_private_dir(dir: &Path) -> DbResult<()> {
     if dir.is_dir() {
         return Ok(());
@@ -74,6 +100,12 @@ mod tests {
         write_private(&path, b"two").expect("rewrite");
         assert_eq!(std::fs::read(&path).expect("read"), b"two");
         assert!(!path.with_extension("tmp").exists());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+            tighten(&path);
+        }
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

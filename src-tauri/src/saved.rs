@@ -37,6 +37,7 @@ impl SavedStore {
     /// Reads the file; a missing file is an empty list, an unreadable one is kept aside
     /// (renamed with a .broken suffix) so nothing the user had is overwritten.
     pub fn load(path: PathBuf) -> SavedStore {
+        crate::files::tighten(&path);
         let contents = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
                 let aside = path.with_extension("json.broken");
@@ -90,6 +91,24 @@ impl SavedStore {
             None => contents.connections.push(connection),
         }
         self.persist(&contents)
+    }
+
+    /// Changes one saved connection in place, under the lock, so a change made meanwhile
+    /// (an edit saved while this connection was connecting) is never overwritten by an
+    /// older copy. `change` says whether it changed anything.
+    pub fn update(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut SavedConnection) -> bool,
+    ) -> DbResult<()> {
+        let mut contents = self.lock()?;
+        let Some(found) = contents.connections.iter_mut().find(|c| c.id == id) else {
+            return Err(DbError::not_found(format!("no saved connection '{id}'")));
+        };
+        if change(found) {
+            self.persist(&contents)?;
+        }
+        Ok(())
     }
 
     pub fn remove(&self, id: &str) -> DbResult<()> {

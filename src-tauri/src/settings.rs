@@ -57,6 +57,7 @@ pub struct SettingsStore {
 
 impl SettingsStore {
     pub fn load(path: PathBuf) -> SettingsStore {
+        crate::files::tighten(&path);
         let current = std::fs::read(&path)
             .ok()
             .and_then(|b| serde_json::from_slice::<Settings>(&b).ok())

@@ -1,7 +1,6 @@
 // DB-Hive as a person uses it: the real window, the sample database, a PostgreSQL connection
 // added through the dialog, the tree, queries, a million streamed rows, cancel, a server
 // restart, and a schema with 20,000 tables. Each step leaves a screenshot.
-import { after, before, test as nodeTest } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -9,17 +8,16 @@ import { execFileSync } from "node:child_process";
 import {
   By,
   Key,
-  closeApp,
   doubleClick,
   editorText,
   eventually,
   gridRows,
   metrics,
-  openApp,
   screenshot,
   setEditor,
-  stopDriver,
+  typeInto,
   waitVisible,
+  windowSuite,
 } from "./harness.mjs";
 import { pg, psql, restartServer } from "./pg.mjs";
 import { my, mariadb } from "./mariadb.mjs";
@@ -27,27 +25,14 @@ import { my, mariadb } from "./mariadb.mjs";
 let d;
 const timings = {};
 
-before(async () => {
-  d = await openApp();
+const { test } = windowSuite({
+  opened: (driver) => {
+    d = driver;
+  },
+  closing: () => {
+    if (process.env.DBHIVE_E2E_METRICS) writeFileSync(process.env.DBHIVE_E2E_METRICS, JSON.stringify(timings, null, 2));
+  },
 });
-
-after(async () => {
-  if (process.env.DBHIVE_E2E_METRICS) writeFileSync(process.env.DBHIVE_E2E_METRICS, JSON.stringify(timings, null, 2));
-  if (d !== undefined) await closeApp(d);
-  await stopDriver();
-});
-
-/** A test that leaves a screenshot of the window when it fails. */
-function test(name, fn) {
-  nodeTest(name, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      await screenshot(d, `FAILED-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}`).catch(() => undefined);
-      throw e;
-    }
-  });
-}
 
 const css = (s) => d.findElement(By.css(s));
 const all = (s) => d.findElements(By.css(s));
@@ -224,9 +209,7 @@ test("a PostgreSQL connection is added through the dialog, its password in the k
   const dialog = await waitVisible(d, '[data-testid="connection-dialog"]');
   await (await dialog.findElement(By.css('[data-testid="engine-postgres"]'))).click();
   const field = async (id, value) => {
-    const el = await dialog.findElement(By.css(`[data-testid="${id}"]`));
-    await el.clear();
-    await el.sendKeys(value);
+    await typeInto(await dialog.findElement(By.css(`[data-testid="${id}"]`)), value);
   };
   await field("field-name", "Test PostgreSQL");
   await field("field-host", pg.host);
@@ -433,9 +416,7 @@ test("a MariaDB connection: dialog, tree down to columns, values, and Cancel by 
   const dialog = await waitVisible(d, '[data-testid="connection-dialog"]');
   await (await dialog.findElement(By.css('[data-testid="engine-mysql"]'))).click();
   const field = async (id, value) => {
-    const el = await dialog.findElement(By.css(`[data-testid="${id}"]`));
-    await el.clear();
-    await el.sendKeys(value);
+    await typeInto(await dialog.findElement(By.css(`[data-testid="${id}"]`)), value);
   };
   await field("field-name", "Test MariaDB");
   await field("field-host", my.host);

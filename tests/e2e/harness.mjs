@@ -4,6 +4,7 @@ import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
+import { after, before, test as nodeTest } from "node:test";
 import { Builder, By, Key, until } from "selenium-webdriver";
 
 export { By, Key, until };
@@ -100,6 +101,34 @@ export async function openApp() {
   return driver;
 }
 
+/**
+ * A test file's window: opens the app before the file's tests (`opened` gets the WebDriver
+ * session) and closes it after them (`closing` runs first). Returns `test`, which runs a
+ * test and leaves a screenshot of the window when it fails.
+ */
+export function windowSuite({ opened, closing } = {}) {
+  let driver;
+  before(async () => {
+    driver = await openApp();
+    opened?.(driver);
+  });
+  after(async () => {
+    await closing?.();
+    if (driver !== undefined) await closeApp(driver);
+    await stopDriver();
+  });
+  const test = (name, fn) =>
+    nodeTest(name, async () => {
+      try {
+        await fn();
+      } catch (e) {
+        await screenshot(driver, `FAILED-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}`).catch(() => undefined);
+        throw e;
+      }
+    });
+  return { test };
+}
+
 let shotCounter = 0;
 // Each test file runs in a process of its own: its name keeps the files' screenshots apart.
 const shotPrefix = path.basename(process.argv[1] ?? "e2e").replace(/\.test\.mjs$/, "");
@@ -153,6 +182,17 @@ export async function eventually(fn, what, timeout = 15_000) {
 export async function doubleClick(driver, element) {
   await driver.actions().doubleClick(element).perform();
   await driver.actions().clear();
+}
+
+/**
+ * Replaces an input's text with `value`, as a person does: select all, delete, type. (The
+ * WebDriver clear() fires no input event, so the form's state keeps the old text, and the
+ * next render puts it back.)
+ */
+export async function typeInto(element, value) {
+  const mod = process.platform === "darwin" ? Key.COMMAND : Key.CONTROL;
+  await element.sendKeys(Key.chord(mod, "a"), Key.BACK_SPACE);
+  if (value !== "") await element.sendKeys(value);
 }
 
 /** Replaces the editor's text with `sql`, typed as a person would. */

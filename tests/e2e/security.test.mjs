@@ -3,39 +3,25 @@
 // unverified certificate is pinned on first connect and a changed one is shown with both
 // fingerprints before it is trusted; an edited address does not get the saved password;
 // a mistyped SQLite path is not silently a new database; the limits for stored results.
-import { after, before, test as nodeTest } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { By, Key, closeApp, eventually, openApp, screenshot, stopDriver, waitVisible } from "./harness.mjs";
+import { By, Key, eventually, screenshot, typeInto, waitVisible, windowSuite } from "./harness.mjs";
 import { pg } from "./pg.mjs";
 import { makeCertificate, startTlsProxy } from "./tls-proxy.mjs";
 
 let d;
 let proxy = null;
 
-before(async () => {
-  d = await openApp();
+const { test } = windowSuite({
+  opened: (driver) => {
+    d = driver;
+  },
+  closing: async () => {
+    if (proxy !== null) await proxy.close();
+  },
 });
-
-after(async () => {
-  if (proxy !== null) await proxy.close();
-  if (d !== undefined) await closeApp(d);
-  await stopDriver();
-});
-
-/** A test that leaves a screenshot of the window when it fails. */
-function test(name, fn) {
-  nodeTest(name, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      await screenshot(d, `FAILED-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}`).catch(() => undefined);
-      throw e;
-    }
-  });
-}
 
 const css = (s) => d.findElement(By.css(s));
 const all = (s) => d.findElements(By.css(s));
@@ -58,9 +44,7 @@ async function newConnection(engine, fields) {
   const dialog = await waitVisible(d, '[data-testid="connection-dialog"]');
   await (await dialog.findElement(By.css(`[data-testid="engine-${engine}"]`))).click();
   for (const [id, value] of Object.entries(fields)) {
-    const el = await dialog.findElement(By.css(`[data-testid="${id}"]`));
-    await el.clear();
-    await el.sendKeys(value);
+    await typeInto(await dialog.findElement(By.css(`[data-testid="${id}"]`)), value);
   }
   return dialog;
 }
@@ -176,9 +160,7 @@ test("a saved password is not sent to an edited address", async () => {
   const id = saved("Behind a proxy").id;
   await connMenu(id, "Edit connection…");
   const edit = await waitVisible(d, '[data-testid="connection-dialog"]');
-  const port = await edit.findElement(By.css('[data-testid="field-port"]'));
-  await port.clear();
-  await port.sendKeys(pg.port);
+  await typeInto(await edit.findElement(By.css('[data-testid="field-port"]')), pg.port);
   await waitVisible(d, '[data-testid="password-moved"]');
   await (await edit.findElement(By.css('[data-testid="test-connection"]'))).click();
   const result = await eventually(async () => {
@@ -197,8 +179,7 @@ test("the limits for stored results are settings", async () => {
   let dialog = await waitVisible(d, '[data-testid="settings-dialog"]');
   const memory = await dialog.findElement(By.css('[data-testid="setting-memory-mb"]'));
   assert.equal(await memory.getAttribute("value"), "1024");
-  await memory.clear();
-  await memory.sendKeys("256");
+  await typeInto(memory, "256");
   await (await dialog.findElement(By.css('[data-testid="settings-save"]'))).click();
   await eventually(async () => (await all('[data-testid="settings-dialog"]')).length === 0, "the dialog closed");
   const file = path.join(process.env.XDG_CONFIG_HOME, "dev.dbhive.app", "settings.json");

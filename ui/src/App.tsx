@@ -179,6 +179,26 @@ export function App() {
     [notify, refreshed],
   );
 
+  /** The user's answer changes the connection (`change`, which returns it); then the connect
+   * it interrupted is tried again, and its promise resolves with that attempt's outcome. */
+  const retryAfter = (
+    asked: { conn: SavedConnection; password: string | null; resolve: (ok: boolean) => void },
+    change: () => Promise<SavedConnection>,
+  ) => {
+    setDialog(null);
+    void (async () => {
+      let changed: SavedConnection;
+      try {
+        changed = await change();
+      } catch (e) {
+        notify(`${asked.conn.name}: ${errorMessage(e)}`, "error");
+        asked.resolve(false);
+        return;
+      }
+      asked.resolve(await connectTo(await refreshed(changed), asked.password));
+    })();
+  };
+
   const connect = useCallback(
     async (id: string, password: string | null = null): Promise<boolean> => {
       const conn = byId.get(id);
@@ -544,18 +564,11 @@ export function App() {
             setDialog(null);
           }}
           onTrust={() => {
-            const { conn, certificate, password, resolve } = dialog;
-            setDialog(null);
-            void (async () => {
-              try {
-                await api.trustCertificate(conn.id, certificate.presented);
-              } catch (e) {
-                notify(`${conn.name}: ${errorMessage(e)}`, "error");
-                resolve(false);
-                return;
-              }
-              resolve(await connectTo(await refreshed(conn), password));
-            })();
+            const { conn, certificate } = dialog;
+            retryAfter(dialog, async () => {
+              await api.trustCertificate(conn.id, certificate.presented);
+              return conn;
+            });
           }}
         />
       ) : null}
@@ -572,26 +585,17 @@ export function App() {
             setDialog({ type: "connection", existing: byId.get(dialog.conn.id) ?? dialog.conn });
           }}
           onAllow={() => {
-            const { conn, password, resolve } = dialog;
-            setDialog(null);
-            void (async () => {
-              let saved: SavedConnection;
-              try {
-                saved = await api.saveConnection({
-                  id: conn.id,
-                  name: conn.name,
-                  color: conn.color,
-                  config: { ...conn.config, allow_unverified_password: true },
-                  password: null,
-                  save_password: conn.save_password,
-                });
-              } catch (e) {
-                notify(`${conn.name}: ${errorMessage(e)}`, "error");
-                resolve(false);
-                return;
-              }
-              resolve(await connectTo(await refreshed(saved), password));
-            })();
+            const { conn } = dialog;
+            retryAfter(dialog, () =>
+              api.saveConnection({
+                id: conn.id,
+                name: conn.name,
+                color: conn.color,
+                config: { ...conn.config, allow_unverified_password: true },
+                password: null,
+                save_password: conn.save_password,
+              }),
+            );
           }}
         />
       ) : null}

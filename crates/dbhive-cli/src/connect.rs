@@ -1,6 +1,6 @@
 //! From the command line's target to an open connection.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::sync::Arc;
 
 use dbhive_core::{Connection, ConnectionConfig, Secret};
@@ -34,8 +34,16 @@ pub async fn open(target: &Target) -> Result<Arc<dyn Connection>, Failure> {
         .map_err(Failure::connect)
 }
 
-/// All of standard input, less one line ending: `printf '%s\n' "$PW" | dbhive ...`.
+/// All of standard input, less one line ending: `printf '%s\n' "$PW" | dbhive ...`. On a
+/// terminal, one line typed without echo after a prompt.
 fn password_from_stdin() -> Result<Secret, Failure> {
+    if std::io::stdin().is_terminal() {
+        let typed = Zeroizing::new(
+            rpassword::prompt_password("Password: ")
+                .map_err(|e| Failure::usage(format!("cannot read the password: {e}")))?,
+        );
+        return Ok(Secret::new(typed.as_str()));
+    }
     let mut raw = Zeroizing::new(Vec::new());
     std::io::stdin().read_to_end(&mut raw).map_err(|e| {
         Failure::usage(format!("cannot read the password from standard input: {e}"))

@@ -558,7 +558,9 @@ fn apply_query(config: &mut ConnectionConfig, query: &str) -> DbResult<()> {
         let key = decode(k, "parameter name")?;
         let value = decode(&v.replace('+', "%20"), "parameter value")?;
         let lower = key.to_ascii_lowercase();
-        if TLS_KEYS.contains(&lower.as_str()) {
+        if TLS_KEYS.contains(&lower.as_str()) && config.engine == Engine::Sqlite {
+            return Err(url_error(&format!("{key} does not apply to a SQLite file")));
+        } else if TLS_KEYS.contains(&lower.as_str()) {
             config.tls = TlsMode::parse(&value).ok_or_else(|| {
                 url_error(&format!(
                     "unknown TLS mode '{value}' (use disable, prefer, require, verify-ca or verify-full)"

@@ -13,8 +13,10 @@
 //! over anything reusable (SCRAM, mysql_native_password, caching_sha2_password's fast path)
 //! may go to any server. Anything a listener could replay or use to log in (the password in
 //! clear text, PostgreSQL's MD5 hash, caching_sha2_password's full authentication) goes
-//! only to a server whose identity was verified, over the local socket, or where the user
-//! opted in for that connection.
+//! only to a server whose identity was verified (a trusted certificate issued for its host
+//! name: a chain to a root alone is not enough, that root may vouch for anyone's server),
+//! over a local socket whose server runs as root, as the user, or as the owner of the
+//! socket's folder, or where the user opted in for that connection.
 
 use serde::{Deserialize, Serialize};
 
@@ -71,9 +73,19 @@ impl TlsPolicy {
         }
     }
 
-    /// Whether a TLS connection under this policy has a verified server identity.
+    /// Whether a TLS connection under this policy has its certificate checked against a root
+    /// (so it is not pinned).
     pub fn verifies(&self) -> bool {
         self.verify != Verify::Pinned
+    }
+
+    /// The channel a TLS connection under this policy makes.
+    pub fn tls_channel(&self) -> Channel {
+        match self.verify {
+            Verify::Pinned => Channel::Unverified,
+            Verify::GivenRoot => Channel::ChainVerified,
+            Verify::Full => Channel::Verified,
+        }
     }
 }
 
@@ -85,10 +97,18 @@ pub enum Channel {
     Plain,
     /// TLS whose certificate was not verified (it may be pinned).
     Unverified,
-    /// TLS with a verified certificate.
+    /// TLS with a certificate chained to the given root, the host name not checked: the
+    /// traffic goes to someone that root vouched for, not necessarily to this server (a
+    /// public CA vouches for everyone's servers).
+    ChainVerified,
+    /// TLS with a verified certificate issued for the host.
     Verified,
-    /// A Unix socket on this machine: the operating system says who listens.
+    /// A Unix socket on this machine whose server runs as root, as this user, or as the
+    /// owner of the socket's folder: the operating system says who listens.
     LocalSocket,
+    /// A Unix socket whose server runs as some other user (one who could have put it in a
+    /// shared folder such as /tmp before the real server started).
+    ForeignSocket,
 }
 
 impl Channel {
@@ -100,9 +120,28 @@ impl Channel {
         match self {
             Channel::Plain => "a connection without TLS",
             Channel::Unverified => "a TLS connection whose certificate was not verified",
+            Channel::ChainVerified => {
+                "a TLS connection whose certificate chains to the given root but was not checked for this host name"
+            }
             Channel::Verified => "a TLS connection to a verified server",
             Channel::LocalSocket => "the local socket",
+            Channel::ForeignSocket => {
+                "a Unix socket opened by another user (not root, you, or the owner of its folder)"
+            }
         }
+    }
+}
+
+/// Whether the config reaches its server through a Unix socket (PostgreSQL's socket
+/// directory as the host, MySQL's socket file as the host or the `socket` option).
+pub fn uses_socket(config: &ConnectionConfig) -> bool {
+    match config.engine {
+        Engine::Postgres => config.host.as_deref().is_some_and(|h| h.starts_with('/')),
+        Engine::Mysql => {
+            config.option("socket").is_some()
+                || config.host.as_deref().is_some_and(|h| h.starts_with('/'))
+        }
+        _ => false,
     }
 }
 
@@ -124,8 +163,8 @@ pub fn unverified_password_refusal(server: &str, asked: &str, channel: Channel) 
     )
     .with_code("unverified_server");
     e.hint = Some(
-        "Verify the server (TLS mode verify-full, or verify-ca with its root certificate), or, if you \
-         trust every network between you and it, turn on \"Allow password over an unverified \
+        "Verify the server (TLS mode verify-full, which checks its certificate and host name), or, if \
+         you trust every network between you and it, turn on \"Allow password over an unverified \
          connection\" for this connection (allow_unverified_password=true)."
             .into(),
     );
@@ -185,8 +224,10 @@ pub fn summary(config: &ConnectionConfig) -> SecuritySummary {
         Some(pin) => format!("pinned to the certificate with SHA-256 {pin}"),
         None => "pinned on first connect".to_string(),
     };
+    let socket = uses_socket(config);
     let identity = match (policy.tls, policy.verify) {
         _ if config.engine == Engine::Sqlite => "A local file: no network.".to_string(),
+        _ if socket => "A Unix socket on this machine: no network, no TLS; the server must run as root, as you, or as the owner of the socket's folder.".to_string(),
         (TlsUse::Off, _) => {
             "Not encrypted: the traffic can be read on the way, and the server's identity is not checked."
                 .to_string()
@@ -216,8 +257,12 @@ pub fn summary(config: &ConnectionConfig) -> SecuritySummary {
         String::new()
     } else if config.allow_unverified_password {
         "The password may be sent in clear text or as MD5 even when the server is not verified (you allowed it for this connection).".to_string()
-    } else if policy.verifies() {
+    } else if socket {
+        "The password may be sent in any form the server asks for: the socket is local, and its owner is checked.".to_string()
+    } else if policy.verify == Verify::Full {
         "The password goes only to this verified server; challenge-response methods (SCRAM) are always used when offered.".to_string()
+    } else if policy.verify == Verify::GivenRoot {
+        "Only challenge-response methods (SCRAM, mysql_native_password) are used: a request for the password in clear text or as MD5 is refused, because the host name is not checked (verify-full checks it).".to_string()
     } else {
         "Only challenge-response methods (SCRAM, mysql_native_password) are used: a request for the password in clear text or as MD5 is refused, because the server is not verified.".to_string()
     };

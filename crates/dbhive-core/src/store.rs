@@ -222,6 +222,16 @@ impl ResultStore {
             for v in &batch.values {
                 encode(v, &mut encoded);
             }
+            if inner.spill.is_none() {
+                let file = tempfile::tempfile().map_err(|e| {
+                    DbError::new(
+                        ErrorKind::Limit,
+                        format!("cannot create a temporary file for large results: {e}"),
+                    )
+                    .with_code("result_disk_full")
+                })?;
+                inner.spill = Some((file, 0));
+            }
             if !self.limits.disk.take(encoded.len() as u64) {
                 let usage = self.limits.usage();
                 return Err(DbError::new(
@@ -238,14 +248,6 @@ impl ResultStore {
                     "Close result tabs you no longer need, or raise the limit in Settings (Stored results)."
                         .into(),
                 )));
-            }
-            if inner.spill.is_none() {
-                let file = tempfile::tempfile().map_err(|e| {
-                    DbError::internal(format!(
-                        "cannot create a temporary file for large results: {e}"
-                    ))
-                })?;
-                inner.spill = Some((file, 0));
             }
             let (file, end) = inner
                 .spill

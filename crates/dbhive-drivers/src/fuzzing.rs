@@ -51,8 +51,26 @@ async fn play(server: DuplexStream, bytes: Vec<u8>) {
     let _ = to_client.shutdown().await;
 }
 
-/// Reads a query's events to the end.
-async fn drain(mut stream: dbhive_core::QueryStream) {
+/// Runs `session` (a connection to a fake server and its queries) on a runtime of its own;
+/// a session that outlives [`DEADLINE`] is a hang, reported as a crash.
+fn against_server<F: std::future::Future<Output = ()>>(engine: &str, session: F) {
+    runtime().block_on(async {
+        tokio::time::timeout(DEADLINE, session)
+            .await
+            .unwrap_or_else(|_| panic!("the {engine} driver hung on this input"));
+    });
+}
+
+/// Runs `run` as a query, the way the app does (a sink, batches, the final events), and
+/// reads its events to the end.
+async fn as_query<F, Fut>(run: F)
+where
+    F: FnOnce(dbhive_core::EventSink) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = (Option<dbhive_core::EventSink>, dbhive_core::DbResult<()>)>
+        + Send
+        + 'static,
+{
+    let mut stream = spawn_query(RunOptions::default(), Arc::new(NoServerCancel), run);
     while stream.next().await.is_some() {}
 }
 
@@ -75,39 +93,30 @@ impl crate::postgres::conn::ResolveTypes for NoCatalog {
 /// extended one.
 pub fn pg_backend(data: &[u8]) {
     use crate::postgres::conn::{ConnectParams, RawConn};
-    runtime().block_on(async {
-        let endpoint = endpoint();
-        let password = Secret::new("fuzz-password");
-        let params = ConnectParams {
-            endpoint: &endpoint,
-            user: "fuzz",
-            database: "fuzz",
-            password: Some(&password),
-            application_name: "fuzz",
-            options: None,
-            timeout: Duration::from_secs(5),
-            allow_unverified_password: true,
+    let endpoint = endpoint();
+    let password = Secret::new("fuzz-password");
+    let params = ConnectParams {
+        endpoint: &endpoint,
+        user: "fuzz",
+        database: "fuzz",
+        password: Some(&password),
+        application_name: "fuzz",
+        options: None,
+        timeout: Duration::from_secs(5),
+        allow_unverified_password: true,
+    };
+    against_server("PostgreSQL", async {
+        let Ok(mut conn) = RawConn::over(server_sending(data), &params).await else {
+            return;
         };
-        let work = async {
-            let Ok(mut conn) = RawConn::over(server_sending(data), &params).await else {
-                return;
-            };
-            let stream = spawn_query(
-                RunOptions::default(),
-                Arc::new(NoServerCancel),
-                |mut sink| async move {
-                    let result = conn.simple_query("SELECT 1", &mut sink, &NoCatalog).await;
-                    if result.is_ok() {
-                        let _ = conn.query("SELECT $1", &[Some("x"), None]).await;
-                    }
-                    (Some(sink), result)
-                },
-            );
-            drain(stream).await;
-        };
-        tokio::time::timeout(DEADLINE, work)
-            .await
-            .expect("the PostgreSQL driver hung on this input");
+        as_query(|mut sink| async move {
+            let result = conn.simple_query("SELECT 1", &mut sink, &NoCatalog).await;
+            if result.is_ok() {
+                let _ = conn.query("SELECT $1", &[Some("x"), None]).await;
+            }
+            (Some(sink), result)
+        })
+        .await;
     });
 }
 
@@ -165,38 +174,29 @@ pub fn pg_text(data: &[u8]) {
 /// password allowed), then the answers to a text query and to a prepared one.
 pub fn mysql_server(data: &[u8]) {
     use crate::mysql::conn::{ConnectParams, RawConn};
-    runtime().block_on(async {
-        let endpoint = endpoint();
-        let password = Secret::new("fuzz-password");
-        let params = ConnectParams {
-            endpoint: &endpoint,
-            user: "fuzz",
-            database: Some("fuzz"),
-            password: Some(&password),
-            timeout: Duration::from_secs(5),
-            allow_unverified_password: true,
-            server_public_key: None,
+    let endpoint = endpoint();
+    let password = Secret::new("fuzz-password");
+    let params = ConnectParams {
+        endpoint: &endpoint,
+        user: "fuzz",
+        database: Some("fuzz"),
+        password: Some(&password),
+        timeout: Duration::from_secs(5),
+        allow_unverified_password: true,
+        server_public_key: None,
+    };
+    against_server("MySQL", async {
+        let Ok(mut conn) = RawConn::login(server_sending(data), &params).await else {
+            return;
         };
-        let work = async {
-            let Ok(mut conn) = RawConn::login(server_sending(data), &params).await else {
-                return;
-            };
-            let stream = spawn_query(
-                RunOptions::default(),
-                Arc::new(NoServerCancel),
-                |mut sink| async move {
-                    let result = conn.query("SELECT 1", &mut sink).await;
-                    if result.is_ok() {
-                        let _ = conn.query_params("SELECT ?", &[Some("x")]).await;
-                    }
-                    (Some(sink), result)
-                },
-            );
-            drain(stream).await;
-        };
-        tokio::time::timeout(DEADLINE, work)
-            .await
-            .expect("the MySQL driver hung on this input");
+        as_query(|mut sink| async move {
+            let result = conn.query("SELECT 1", &mut sink).await;
+            if result.is_ok() {
+                let _ = conn.query_params("SELECT ?", &[Some("x")]).await;
+            }
+            (Some(sink), result)
+        })
+        .await;
     });
 }
 

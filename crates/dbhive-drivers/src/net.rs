@@ -220,6 +220,29 @@ pub async fn connect(endpoint: &Endpoint) -> DbResult<Stream> {
     Ok(Stream::Tcp(tcp))
 }
 
+/// Who listens on a Unix socket: trusted with a password when the server runs as root, as
+/// this user, or as the owner of the socket's folder if nobody else may write there. A
+/// socket in /tmp opened by another user (there before the real server started) is not.
+#[cfg(unix)]
+fn socket_channel(stream: &tokio::net::UnixStream, path: Option<&str>) -> Channel {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(peer) = stream.peer_cred() else {
+        return Channel::ForeignSocket;
+    };
+    // SAFETY: getuid cannot fail and touches no memory.
+    let me = unsafe { libc::getuid() };
+    let folder_owner = path
+        .and_then(|p| std::path::Path::new(p).parent().map(std::fs::metadata))
+        .and_then(Result::ok)
+        .filter(|m| m.mode() & 0o002 == 0)
+        .map(|m| m.uid());
+    if peer.uid() == 0 || peer.uid() == me || Some(peer.uid()) == folder_owner {
+        Channel::LocalSocket
+    } else {
+        Channel::ForeignSocket
+    }
+}
+
 /// SHA-256 of a certificate's DER bytes, as `openssl x509 -fingerprint -sha256` prints it.
 pub fn fingerprint(der: &[u8]) -> String {
     let digest = sha2::Sha256::digest(der);
@@ -231,10 +254,9 @@ impl Stream {
     /// How far the server's identity is known on this stream.
     pub fn channel(&self, endpoint: &Endpoint) -> Channel {
         match self {
-            Stream::Tls(_) if endpoint.policy.verifies() => Channel::Verified,
-            Stream::Tls(_) => Channel::Unverified,
+            Stream::Tls(_) => endpoint.policy.tls_channel(),
             #[cfg(unix)]
-            Stream::Unix(_) => Channel::LocalSocket,
+            Stream::Unix(s) => socket_channel(s, endpoint.socket.as_deref()),
             Stream::Tcp(_) | Stream::Taken | Stream::Memory(_) => Channel::Plain,
         }
     }
@@ -341,8 +363,9 @@ pub fn tls_declined(endpoint: &Endpoint) -> Option<DbError> {
     }
 }
 
-/// TLS settings by (verify chain, verify host name, root certificate replacing the system's).
-type ConnectorKey = (bool, bool, Option<std::path::PathBuf>);
+/// TLS settings by (verify chain, verify host name, SHA-256 of the root certificate file
+/// replacing the system's): a file replaced at the same path takes effect at once.
+type ConnectorKey = (bool, bool, Option<[u8; 32]>);
 
 /// Building a connector loads the system's trust store, which takes about 100 ms; every
 /// connection with the same settings shares one.
@@ -351,12 +374,24 @@ pub fn tls_connector(endpoint: &Endpoint) -> DbResult<tokio_native_tls::TlsConne
         OnceLock::new();
     let verify_chain = endpoint.policy.verifies();
     let verify_host = endpoint.policy.verify == Verify::Full;
-    let root = if verify_chain {
-        endpoint.root_cert.clone()
-    } else {
-        None
+    let root = match &endpoint.root_cert {
+        Some(path) if verify_chain => {
+            let pem = std::fs::read(path).map_err(|e| {
+                DbError::new(
+                    ErrorKind::Tls,
+                    format!("cannot read the root certificate {}: {e}", path.display()),
+                )
+            })?;
+            Some((path, pem))
+        }
+        _ => None,
     };
-    let key = (verify_chain, verify_host, root.clone());
+    let key = (
+        verify_chain,
+        verify_host,
+        root.as_ref()
+            .map(|(_, pem)| sha2::Sha256::digest(pem).into()),
+    );
     let cache = CONNECTORS.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(c) = cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
         return Ok(c);
@@ -365,14 +400,8 @@ pub fn tls_connector(endpoint: &Endpoint) -> DbResult<tokio_native_tls::TlsConne
     builder
         .danger_accept_invalid_certs(!verify_chain)
         .danger_accept_invalid_hostnames(!verify_host);
-    if let Some(path) = &root {
-        let pem = std::fs::read(path).map_err(|e| {
-            DbError::new(
-                ErrorKind::Tls,
-                format!("cannot read the root certificate {}: {e}", path.display()),
-            )
-        })?;
-        let certs = native_tls::Certificate::stack_from_pem(&pem)
+    if let Some((path, pem)) = &root {
+        let certs = native_tls::Certificate::stack_from_pem(pem)
             .ok()
             .filter(|c| !c.is_empty())
             .ok_or_else(|| {

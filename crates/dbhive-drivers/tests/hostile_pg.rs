@@ -330,3 +330,87 @@ async fn channel_binding_stops_a_relaying_man_in_the_middle() {
     let e = common::connect_err(&via, password).await;
     assert!(e.message.contains("channel binding"), "{e:?}");
 }
+
+/// A fake PostgreSQL socket opened by `nobody` in a world-writable folder, as another user
+/// could have done in /tmp before the real server started: it asks for the password in
+/// clear text and records what it gets.
+const SQUATTER: &str = r#"
+import os, socket, struct, sys
+path, record = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX); s.bind(path); s.listen(1)
+open(path + ".ready", "w").close()
+c, _ = s.accept(); c.settimeout(3)
+n = struct.unpack(">i", c.recv(4))[0]; c.recv(n - 4)
+c.sendall(b"R" + struct.pack(">ii", 8, 3))
+got = b""
+try:
+    while True:
+        b = c.recv(4096)
+        if not b: break
+        got += b
+except Exception:
+    pass
+open(record, "wb").write(got)
+"#;
+
+#[tokio::test]
+async fn a_socket_another_user_opened_gets_no_password() {
+    // SAFETY: geteuid cannot fail.
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "this test runs a fake server as another user: run it as root, as scripts/test.sh does"
+    );
+    let dir = tempfile::Builder::new()
+        .prefix("dbhive-squat-")
+        .tempdir_in("/tmp")
+        .expect("tempdir");
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+    )
+    .expect("world-writable, like /tmp");
+    let socket = dir.path().join(".s.PGSQL.5432");
+    let record = dir.path().join("received");
+    let mut squatter = std::process::Command::new("runuser")
+        .args(["-u", "nobody", "--", "python3", "-c", SQUATTER])
+        .arg(&socket)
+        .arg(&record)
+        .spawn()
+        .expect("runuser and python3");
+    let ready = socket.with_extension("5432.ready");
+    common::within("the squatter's socket", async {
+        while !ready.exists() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    let mut c = pg_config(5432);
+    c.host = Some(dir.path().display().to_string());
+    let e = refused(&c).await;
+    let _ = squatter.wait();
+    assert_eq!(e.code.as_deref(), Some("unverified_server"), "{e:?}");
+    assert!(e.message.contains("another user"), "{e}");
+    let got = std::fs::read(&record).unwrap_or_default();
+    assert!(
+        !got.windows(PASSWORD.len())
+            .any(|w| w == PASSWORD.as_bytes()),
+        "the squatter got the password"
+    );
+}
+
+#[tokio::test]
+async fn a_certificate_chained_to_the_given_root_but_not_checked_for_the_host_gets_no_password() {
+    // The impostor's certificate is its own root: given as the root, its chain verifies.
+    // Under `require` the host name is not checked, so any certificate that root issued
+    // would do: not enough for a password in clear text.
+    let (port, received) = asks(Tls::Impostor, pg::auth(3, &[])).await;
+    let mut c = pg_config(port);
+    c.tls = TlsMode::Require;
+    c.tls_root_cert =
+        Some(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/impostor.crt").into());
+    let e = refused(&c).await;
+    received.assert_no_password("a chain to the given root, the host unchecked");
+    assert_eq!(e.code.as_deref(), Some("unverified_server"), "{e:?}");
+    assert!(e.message.contains("host name"), "{e}");
+}

@@ -129,7 +129,21 @@ pub async fn save_connection(
         (false, _) => keychain.delete(&key),
     })
     .await?;
-    if let Ok(mut typed) = state.typed_passwords.lock() {
+    let saved = SavedConnection {
+        id: id.clone(),
+        name: input.name.trim().to_string(),
+        color: input.color,
+        config,
+        save_password: save,
+    };
+    {
+        // The address and the typed password change together: a connect finishing now
+        // sees both old or both new (see `connect`).
+        let mut typed = state
+            .typed_passwords
+            .lock()
+            .map_err(|_| DbError::internal("password table lock poisoned"))?;
+        state.saved.upsert(saved.clone())?;
         match input.password.filter(|p| !p.expose().is_empty()) {
             // Typed but not saved: kept until the connection is closed.
             Some(p) if !save => {
@@ -140,15 +154,6 @@ pub async fn save_connection(
             }
         }
     }
-
-    let saved = SavedConnection {
-        id: id.clone(),
-        name: input.name.trim().to_string(),
-        color: input.color,
-        config,
-        save_password: save,
-    };
-    state.saved.upsert(saved.clone())?;
     // A changed address takes effect at the next connect.
     if previous.is_some_and(|p| p.config != saved.config) {
         close_connection(&state, &id).await;
@@ -163,6 +168,8 @@ pub async fn save_connection(
 pub async fn delete_connection(state: State<'_, AppState>, id: String) -> Result<(), DbError> {
     validate::id(&id, "connection")?;
     close_connection(&state, &id).await;
+    // Its tabs go with it: so do their stored results.
+    state.drop_queries(&format!("{id}/"));
     let keychain = state.keychain.clone();
     let key = id.clone();
     blocking(move || keychain.delete(&key)).await?;
@@ -303,22 +310,41 @@ pub async fn connect(
     let typed = password.is_some();
     let (secret, _) = password_for(&state, Some(&id), &config, password).await?;
     let conn = state.registry.open(&id, &config, secret.clone()).await?;
-    if let (Some(secret), true) = (secret, typed) {
-        if let Ok(mut t) = state.typed_passwords.lock() {
-            t.insert(id.clone(), secret);
+    let info = conn.server_info().await;
+    {
+        // The connection may have been edited while this one was being made: then it
+        // reached the old address, and neither it nor its password may stand for the new.
+        let mut typed_passwords = state
+            .typed_passwords
+            .lock()
+            .map_err(|_| DbError::internal("password table lock poisoned"))?;
+        let current = state.saved.get(&id);
+        if !current.is_ok_and(|c| same_destination(&c.config, &config)) {
+            drop(typed_passwords);
+            close_connection(&state, &id).await;
+            return Err(DbError::new(
+                ErrorKind::Connection,
+                "the connection was edited while it was connecting; connect again",
+            )
+            .with_code("edited_while_connecting"));
+        }
+        if let (Some(secret), true) = (secret, typed) {
+            typed_passwords.insert(id.clone(), secret);
         }
     }
     if let Ok(mut h) = state.health.lock() {
         h.insert(id.clone(), true);
     }
-    let info = conn.server_info().await?;
+    let info = info?;
     // First use of an unverified TLS server: its certificate is pinned from now on.
     if let Some(peer) = info.tls.as_ref().filter(|t| !t.verified) {
-        if saved.config.tls_pin.is_none() {
-            let mut pinned = saved;
-            pinned.config.tls_pin = Some(peer.fingerprint.clone());
-            state.saved.upsert(pinned)?;
-        }
+        state.saved.update(&id, |c| {
+            let first_use = c.config.tls_pin.is_none() && same_destination(&c.config, &config);
+            if first_use {
+                c.config.tls_pin = Some(peer.fingerprint.clone());
+            }
+            first_use
+        })?;
     }
     Ok(info)
 }
@@ -336,10 +362,11 @@ pub async fn trust_certificate(
             DbError::new(ErrorKind::Unsupported, "not a SHA-256 fingerprint")
                 .with_code("invalid_input")
         })?;
-    let mut saved = state.saved.get(&id)?;
-    saved.config.tls_pin = Some(fingerprint);
     close_connection(&state, &id).await;
-    state.saved.upsert(saved)
+    state.saved.update(&id, |c| {
+        c.config.tls_pin = Some(fingerprint);
+        true
+    })
 }
 
 /// What a config's TLS settings mean, for the connection dialog.

@@ -22,6 +22,22 @@ function useFocusedRef() {
   return ref;
 }
 
+/** Cancel (focused) and the one action a question offers. */
+function AskFooter(props: { testid: string; onCancel: () => void; action: string; danger?: boolean; onAction: () => void; actionTestid: string }) {
+  const cancel = useFocusedRef();
+  return (
+    <>
+      <span className="spacer" />
+      <button className="btn" ref={cancel} onClick={props.onCancel} data-testid={`${props.testid}-cancel`}>
+        Cancel
+      </button>
+      <button className={`btn ${props.danger === true ? "danger" : "primary"}`} onClick={props.onAction} data-testid={props.actionTestid}>
+        {props.action}
+      </button>
+    </>
+  );
+}
+
 export function CertificateChangedDialog(props: {
   name: string;
   server: string;
@@ -29,22 +45,20 @@ export function CertificateChangedDialog(props: {
   onTrust: () => void;
   onClose: () => void;
 }) {
-  const cancel = useFocusedRef();
   return (
     <Modal
       title="The server's certificate changed"
       onClose={props.onClose}
       testid="certificate-changed"
       footer={
-        <>
-          <span className="spacer" />
-          <button className="btn" ref={cancel} onClick={props.onClose} data-testid="certificate-cancel">
-            Cancel
-          </button>
-          <button className="btn danger" onClick={props.onTrust} data-testid="trust-certificate">
-            Trust the new certificate
-          </button>
-        </>
+        <AskFooter
+          testid="certificate"
+          onCancel={props.onClose}
+          action="Trust the new certificate"
+          danger
+          onAction={props.onTrust}
+          actionTestid="trust-certificate"
+        />
       }
     >
       <p>
@@ -111,23 +125,12 @@ export function UnverifiedServerDialog(props: {
 }
 
 export function SqliteCreateDialog(props: { path: string; onCreate: () => void; onClose: () => void }) {
-  const cancel = useFocusedRef();
   return (
     <Modal
       title="No database file"
       onClose={props.onClose}
       testid="sqlite-create"
-      footer={
-        <>
-          <span className="spacer" />
-          <button className="btn" ref={cancel} onClick={props.onClose} data-testid="sqlite-create-cancel">
-            Cancel
-          </button>
-          <button className="btn primary" onClick={props.onCreate} data-testid="sqlite-create-confirm">
-            Create
-          </button>
-        </>
-      }
+      footer={<AskFooter testid="sqlite-create" onCancel={props.onClose} action="Create" onAction={props.onCreate} actionTestid="sqlite-create-confirm" />}
     >
       <p className="selectable">
         There is no SQLite database at <span className="mono">{props.path}</span>. Create a new, empty database there?

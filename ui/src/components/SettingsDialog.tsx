@@ -1,5 +1,5 @@
 // App settings: how much memory and disk the stored results of all tabs may take.
-import { useEffect, useState } from "react";
+import { Fragment, useEffect, useState } from "react";
 import { api } from "../api";
 import type { SettingsView } from "../types";
 import { errorMessage } from "../types";
@@ -84,30 +84,25 @@ export function SettingsDialog(props: { onSaved: () => void; onClose: () => void
     >
       <div className="form settings-form" onKeyDown={(e) => e.key === "Enter" && void save()}>
         <div className="section">Stored results</div>
-        <label htmlFor="set-memory">Memory for results (MB)</label>
-        <input
-          id="set-memory"
-          type="number"
-          min={64}
-          max={1048576}
-          step={1}
-          value={memory}
-          onChange={(e) => setMemory(e.target.value)}
-          disabled={view === null}
-          data-testid="setting-memory-mb"
-        />
-        <label htmlFor="set-disk">Disk for results (GB)</label>
-        <input
-          id="set-disk"
-          type="number"
-          min={1}
-          max={16384}
-          step={1}
-          value={disk}
-          onChange={(e) => setDisk(e.target.value)}
-          disabled={view === null}
-          data-testid="setting-disk-gb"
-        />
+        {[
+          { id: "memory-mb", label: "Memory for results (MB)", min: 64, max: 1048576, value: memory, set: setMemory },
+          { id: "disk-gb", label: "Disk for results (GB)", min: 1, max: 16384, value: disk, set: setDisk },
+        ].map((f) => (
+          <Fragment key={f.id}>
+            <label htmlFor={`set-${f.id}`}>{f.label}</label>
+            <input
+              id={`set-${f.id}`}
+              type="number"
+              min={f.min}
+              max={f.max}
+              step={1}
+              value={f.value}
+              onChange={(e) => f.set(e.target.value)}
+              disabled={view === null}
+              data-testid={`setting-${f.id}`}
+            />
+          </Fragment>
+        ))}
         <span />
         <div className="note" data-testid="settings-usage">
           {view === null

@@ -57,7 +57,7 @@ impl TableOutput {
                 '\n' => s.push_str("\\n"),
                 '\r' => s.push_str("\\r"),
                 '\t' => s.push_str("\\t"),
-                c if c.is_control() => s.push('?'),
+                c if crate::terminal::acts_on_terminal(c) => s.push('?'),
                 c => s.push(c),
             }
         }

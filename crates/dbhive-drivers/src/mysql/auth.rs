@@ -11,8 +11,9 @@ pub fn native_password(password: &str, scramble: &[u8]) -> Vec<u8> {
     if password.is_empty() {
         return Vec::new();
     }
-    let stage1 = Sha1::digest(password.as_bytes());
-    let stage2 = Sha1::digest(stage1);
+    // SHA1(pw) logs in as well as the password (its hash is what the server stores).
+    let stage1 = Zeroizing::new(<[u8; 20]>::from(Sha1::digest(password.as_bytes())));
+    let stage2 = Sha1::digest(*stage1);
     let mut h = Sha1::new();
     h.update(scramble.get(..20).unwrap_or(scramble));
     h.update(stage2);
@@ -25,8 +26,8 @@ pub fn caching_sha2(password: &str, scramble: &[u8]) -> Vec<u8> {
     if password.is_empty() {
         return Vec::new();
     }
-    let p1 = Sha256::digest(password.as_bytes());
-    let p2 = Sha256::digest(p1);
+    let p1 = Zeroizing::new(<[u8; 32]>::from(Sha256::digest(password.as_bytes())));
+    let p2 = Sha256::digest(*p1);
     let mut h = Sha256::new();
     h.update(p2);
     h.update(scramble.get(..20).unwrap_or(scramble));

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use dbhive_core::{DbError, DbResult, ErrorKind};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -26,20 +26,36 @@ fn sha256(data: &[u8]) -> [u8; 32] {
     out
 }
 
-/// PBKDF2-HMAC-SHA-256 with one output block, which is SCRAM's Hi().
+/// PBKDF2-HMAC-SHA-256 with one output block, which is SCRAM's Hi(). The keyed HMAC state
+/// is built once and cloned for each round.
 fn hi(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 32] {
+    let keyed =
+        <HmacSha256 as KeyInit>::new_from_slice(password).expect("HMAC takes any key length");
+    let round = |data: &[u8]| -> [u8; 32] {
+        let mut mac = keyed.clone();
+        mac.update(data);
+        mac.finalize().into_bytes().into()
+    };
     let mut first = salt.to_vec();
     first.extend_from_slice(&1u32.to_be_bytes());
-    let mut u = hmac(password, &first);
+    let mut u = round(&first);
     let mut out = u;
     for _ in 1..iterations {
-        u = hmac(password, &u);
+        u = round(&u);
         for (o, x) in out.iter_mut().zip(u.iter()) {
             *o ^= x;
         }
     }
+    u.zeroize();
     out
 }
+
+/// RFC 7677's least iteration count. A server whose identity is not verified may not ask for
+/// fewer: an impostor choosing the salt and a low count would get a proof it can test
+/// password guesses against almost for free.
+pub const MIN_UNVERIFIED_ITERATIONS: u32 = 4096;
+/// More than any real server asks for; deriving the key takes seconds past it.
+const MAX_ITERATIONS: u32 = 10_000_000;
 
 fn protocol_error(what: &str) -> DbError {
     DbError::new(
@@ -127,8 +143,15 @@ impl Scram {
         B64.encode(data)
     }
 
-    /// Takes server-first-message, returns client-final-message.
-    pub fn client_final(&mut self, server_first: &[u8]) -> DbResult<String> {
+    /// Takes server-first-message, returns client-final-message. The key derivation (up to
+    /// millions of HMAC rounds, as the server chooses) runs on a blocking thread, so the
+    /// connect timeout still applies; `min_iterations` is what this server may ask for at
+    /// least.
+    pub async fn client_final(
+        &mut self,
+        server_first: &[u8],
+        min_iterations: u32,
+    ) -> DbResult<String> {
         if self.server_signature.is_some() {
             return Err(protocol_error("the server restarted the exchange"));
         }
@@ -158,10 +181,21 @@ impl Scram {
         if !nonce.starts_with(&self.client_nonce) || nonce.len() == self.client_nonce.len() {
             return Err(protocol_error("the server's nonce does not extend ours"));
         }
-        if iterations == 0 || iterations > 10_000_000 {
+        if iterations > MAX_ITERATIONS {
             return Err(protocol_error("unreasonable iteration count"));
         }
-        let salted = Zeroizing::new(hi(&self.password, &salt, iterations));
+        if iterations < min_iterations.max(1) {
+            return Err(protocol_error(&format!(
+                "the server asks for {iterations} iterations, fewer than the {min_iterations} DB-Hive \
+                 accepts from a server whose identity is not verified"
+            )));
+        }
+        let password = self.password.clone();
+        let salted = Zeroizing::new(
+            tokio::task::spawn_blocking(move || hi(&password, &salt, iterations))
+                .await
+                .map_err(|e| DbError::internal(format!("key derivation failed: {e}")))?,
+        );
         let client_key = Zeroizing::new(hmac(&*salted, b"Client Key"));
         let stored_key = sha256(&*client_key);
         let without_proof = format!("c={},r={nonce}", self.channel_attribute());
@@ -227,14 +261,15 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn rfc7677_vector() {
+    #[tokio::test]
+    async fn rfc7677_vector() {
         // RFC 7677 section 3: user "user", password "pencil".
         let mut scram = Scram::new("pencil", ChannelBinding::Unsupported).expect("scram");
         scram.client_nonce = "rOprNGfwEbeRWgbNEkqO".into();
         scram.client_first_bare = "n=user,r=rOprNGfwEbeRWgbNEkqO".into();
         let fin = scram
-            .client_final(b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
+            .client_final(b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096", 4096)
+            .await
             .expect("final");
         assert_eq!(
             fin,
@@ -247,6 +282,15 @@ mod tests {
         let mut other = Scram::new("pencil", ChannelBinding::Unsupported).expect("scram");
         assert!(other.verify_final(b"v=AAAA").is_err());
         assert!(!other.is_verified(), "a final message before the exchange");
+        // An unverified server may not ask for a cheap derivation.
+        let mut cheap = Scram::new("pencil", ChannelBinding::Unsupported).expect("scram");
+        cheap.client_nonce = "abc".into();
+        assert!(
+            cheap
+                .client_final(b"r=abcdef,s=c2FsdA==,i=1", MIN_UNVERIFIED_ITERATIONS)
+                .await
+                .is_err()
+        );
     }
 
     #[test]

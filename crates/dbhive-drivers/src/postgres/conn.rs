@@ -14,7 +14,7 @@ use dbhive_core::{
 use tokio::io::AsyncWriteExt;
 use zeroize::Zeroize;
 
-use super::auth::{ChannelBinding, Scram, md5_password};
+use super::auth::{ChannelBinding, MIN_UNVERIFIED_ITERATIONS, Scram, md5_password};
 use super::errors::{to_error, to_notice};
 use super::protocol::{
     ErrorFields, Frame, ReadBuffer, Reader, frontend, parse_command_tag, parse_row_description,
@@ -51,6 +51,9 @@ pub trait ResolveTypes: Send + Sync {
     fn cached(&self, oid: u32) -> Option<PgType>;
     async fn resolve(&self, oids: &[u32]) -> HashMap<u32, PgType>;
 }
+
+/// The most an idle connection may have been sent before it is checked out.
+const IDLE_CHATTER: usize = 1 << 20;
 
 /// The longest a catalog query (tree, describe, DDL, type lookups) may wait for its answer.
 pub const CATALOG_TIMEOUT: Duration = Duration::from_secs(60);
@@ -229,7 +232,12 @@ impl RawConn {
                             let s = scram.as_mut().ok_or_else(|| {
                                 DbError::connection("SASL continue without a SASL start")
                             })?;
-                            let answer = s.client_final(r.rest())?;
+                            let least = if self.channel.identity_verified() {
+                                1
+                            } else {
+                                MIN_UNVERIFIED_ITERATIONS
+                            };
+                            let answer = s.client_final(r.rest(), least).await?;
                             frontend::sasl_response(&mut self.wbuf, answer.as_bytes());
                             self.send_secret().await?;
                         }
@@ -309,6 +317,13 @@ impl RawConn {
         })
     }
 
+    /// Holds this connection's later cancel requests to the certificate it saw.
+    pub fn pin(&mut self, fingerprint: &str) {
+        self.endpoint
+            .pin
+            .get_or_insert_with(|| fingerprint.to_string());
+    }
+
     /// How this connection reached the server.
     pub fn channel(&self) -> Channel {
         self.channel
@@ -358,6 +373,9 @@ impl RawConn {
         if !self.is_usable() {
             return false;
         }
+        // An idle connection is sent a few status messages at most: past a megabyte, the
+        // server is not idle and the connection is not reused.
+        let mut taken = 0;
         loop {
             match self.rbuf.fill_now(&mut self.stream) {
                 None => break,
@@ -365,7 +383,13 @@ impl RawConn {
                     self.broken = true;
                     return false;
                 }
-                Some(Ok(_)) => continue,
+                Some(Ok(n)) => {
+                    taken += n;
+                    if taken > IDLE_CHATTER {
+                        self.broken = true;
+                        return false;
+                    }
+                }
             }
         }
         // Anything that arrived while idle: a FATAL error, or harmless status messages.

@@ -135,14 +135,15 @@ impl PgConnection {
             timeout: config.connect_timeout(),
             allow_unverified_password: config.allow_unverified_password,
         };
-        let first = RawConn::connect(&base.params()).await?;
+        let mut first = RawConn::connect(&base.params()).await?;
         let tls = first.tls_peer().cloned();
         // Pinned for this connection's life even when the saved connection has no pin yet:
-        // a session opened later must meet the same server.
+        // a session opened later, and a cancel request, must meet the same server.
         if let Some(peer) = tls.as_ref().filter(|t| !t.verified) {
             base.endpoint
                 .pin
                 .get_or_insert_with(|| peer.fingerprint.clone());
+            first.pin(&peer.fingerprint);
         }
         let conn = PgConnection {
             config: config.clone(),
