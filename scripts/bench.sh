@@ -158,7 +158,7 @@ $(row "SQLite, CSV to /dev/null" $lite_csv "sqlite3 -csv -header")
 
 | SQLite script | dbhive | sqlite3 | dbhive time vs sqlite3 | client CPU, dbhive / sqlite3 |
 |---|---|---|---|---|
-$(script_row "100,000 INSERTs in one transaction (8.3 MB)" $lite_dump)
+$(script_row "100,000 INSERTs in one transaction (8.2 MB)" $lite_dump)
 $(script_row "one SELECT with 100,000 ';' in a string" $lite_semis)
 
 | | dbhive | peer |
