@@ -7,6 +7,7 @@ pub mod csv;
 pub mod driver;
 pub mod error;
 pub mod json;
+pub mod limits;
 pub mod pool;
 pub mod query;
 pub mod registry;

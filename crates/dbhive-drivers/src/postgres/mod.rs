@@ -11,6 +11,7 @@ pub(crate) mod conn;
 mod ddl;
 mod errors;
 pub(crate) mod protocol;
+mod startup;
 mod stream;
 mod tree;
 pub mod types;
