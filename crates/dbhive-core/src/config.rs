@@ -558,6 +558,10 @@ fn apply_query(config: &mut ConnectionConfig, query: &str) -> DbResult<()> {
         let key = decode(k, "parameter name")?;
         let value = decode(&v.replace('+', "%20"), "parameter value")?;
         let lower = key.to_ascii_lowercase();
+        if value.is_empty() && ["host", "dbname", "database", "user"].contains(&lower.as_str()) {
+            // Empty, as an empty path or user name in the URL: not given.
+            continue;
+        }
         if TLS_KEYS.contains(&lower.as_str()) && config.engine == Engine::Sqlite {
             return Err(url_error(&format!("{key} does not apply to a SQLite file")));
         } else if TLS_KEYS.contains(&lower.as_str()) {
@@ -711,6 +715,13 @@ mod tests {
         assert_eq!(parse(&c.to_url()).0, c);
         let (c, _) = parse("postgres:///d?host=/var/run/postgresql");
         assert_eq!(c.host.as_deref(), Some("/var/run/postgresql"));
+        assert_eq!(parse(&c.to_url()).0, c);
+        // Empty field values are not given, as empty URL parts are (found by fuzzing).
+        let (c, _) = parse("postgres://u@h?dbname&user=&host=");
+        assert_eq!(
+            (c.database.as_deref(), c.user.as_deref(), c.host.as_deref()),
+            (None, Some("u"), Some("h"))
+        );
         assert_eq!(parse(&c.to_url()).0, c);
     }
 
