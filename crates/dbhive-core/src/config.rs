@@ -562,7 +562,9 @@ fn apply_query(config: &mut ConnectionConfig, query: &str) -> DbResult<()> {
             // Empty, as an empty path or user name in the URL: not given.
             continue;
         }
-        if TLS_KEYS.contains(&lower.as_str()) && config.engine == Engine::Sqlite {
+        if config.engine == Engine::Sqlite
+            && (TLS_KEYS.contains(&lower.as_str()) || lower == "user")
+        {
             return Err(url_error(&format!("{key} does not apply to a SQLite file")));
         } else if TLS_KEYS.contains(&lower.as_str()) {
             config.tls = TlsMode::parse(&value).ok_or_else(|| {
@@ -751,6 +753,13 @@ mod tests {
         }
         let c = parse("sqlite:///tmp/m.db?attach=other%3D%2Ftmp%2Fo.db").0;
         assert_eq!(c.option("attach"), Some("other=/tmp/o.db"));
+        // What a file has no use for is refused, not kept where its URL cannot say it.
+        for url in [
+            "sqlite:///tmp/m.db?sslmode=require",
+            "sqlite:///tmp/m.db?user=me",
+        ] {
+            assert!(ConnectionConfig::from_url(url).is_err(), "{url}");
+        }
     }
 
     #[test]
