@@ -389,7 +389,8 @@ impl ConnectionConfig {
             params.push(("pool_size".into(), self.pool_size.to_string()));
         }
         for (k, v) in &self.options {
-            if k == "srv" && self.engine == Engine::Mongodb {
+            // The scheme already says srv=true; any other value stays a parameter.
+            if k == "srv" && v == "true" && self.engine == Engine::Mongodb {
                 continue;
             }
             params.push((k.clone(), v.clone()));
