@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints (Rust, TypeScript), unit and integration tests
-# against real servers it starts on 127.0.0.1 (PostgreSQL, MariaDB; SQLite runs in-process), and the
+# against real servers it starts on 127.0.0.1 (PostgreSQL, MariaDB, a MongoDB-compatible
+# server; SQLite runs in-process), and the
 # end-to-end tests of the real app window. Servers are stopped again on exit.
 set -euo pipefail
 
@@ -15,6 +16,7 @@ scripts/setup.sh test
 stop_services() {
     scripts/pg-server.sh stop || true
     scripts/mariadb-server.sh stop || true
+    scripts/mongo-server.sh stop || true
 }
 trap stop_services EXIT
 
@@ -36,7 +38,8 @@ start_service() {
 }
 start_service PostgreSQL scripts/pg-server.sh
 start_service MariaDB scripts/mariadb-server.sh
-for url in "$DBHIVE_TEST_PG_URL" "$DBHIVE_TEST_MYSQL_URL"; do
+start_service MongoDB scripts/mongo-server.sh
+for url in "$DBHIVE_TEST_PG_URL" "$DBHIVE_TEST_MYSQL_URL" "$DBHIVE_TEST_MONGO_URL"; do
     echo "   $url" | sed -E 's#://([^:]+):[^@]*@#://\1:***@#'
 done
 

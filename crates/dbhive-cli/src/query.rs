@@ -75,6 +75,7 @@ pub async fn run(conn: Arc<dyn Connection>, args: QueryArgs) -> Result<(), Failu
     while let Some(event) = stream.next().await {
         let written = match &event {
             QueryEvent::Columns { columns, .. } => output.columns(columns),
+            QueryEvent::ColumnsAdded { columns, .. } => output.columns_added(columns),
             QueryEvent::Rows(batch) => {
                 if stats.first_row.is_none() && !batch.is_empty() {
                     stats.first_row = Some(started.elapsed());

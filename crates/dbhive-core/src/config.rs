@@ -359,10 +359,10 @@ impl ConnectionConfig {
             }
         }
         let mut params: Vec<(String, String)> = Vec::new();
-        if let Some(host) = &self.host {
-            if self.host_in_query(host) {
-                params.push(("host".into(), host.clone()));
-            }
+        if let Some(host) = &self.host
+            && self.host_in_query(host)
+        {
+            params.push(("host".into(), host.clone()));
         }
         if self.engine != Engine::Sqlite && self.tls != TlsMode::default_for(self.engine) {
             params.push((tls_key(self.engine).into(), self.tls.as_str().into()));

@@ -28,7 +28,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Appends one value. `scratch` is reused between calls to avoid allocating.
 pub fn write_value(out: &mut Vec<u8>, v: &Value, style: &TextStyle, scratch: &mut Vec<u8>) {
     match v {
-        Value::Null => out.extend_from_slice(b"null"),
+        Value::Null | Value::Missing => out.extend_from_slice(b"null"),
         Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
         Value::UInt(u) => out.extend_from_slice(itoa::Buffer::new().format(*u).as_bytes()),

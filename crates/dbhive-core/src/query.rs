@@ -305,6 +305,19 @@ impl EventSink {
         self.send(event).await;
     }
 
+    /// Widens the open result set by `columns` (a document result met new fields). Call it
+    /// between rows: the rows pending so far go out at the old width first.
+    pub async fn add_columns(&mut self, columns: Vec<Column>) {
+        self.flush().await;
+        let Some(result) = self.open else { return };
+        self.width += columns.len();
+        let event = QueryEvent::ColumnsAdded {
+            result,
+            columns: columns.into(),
+        };
+        self.send(event).await;
+    }
+
     /// Sends the pending rows now.
     pub async fn flush(&mut self) {
         if self.is_cancelled() {

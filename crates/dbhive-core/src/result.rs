@@ -17,6 +17,10 @@ pub struct Column {
     pub nullable: Option<bool>,
     /// The table column this value was read from, when the engine says; needed for editing.
     pub origin: Option<ColumnOrigin>,
+    /// The cell holds the whole row as a document (MongoDB's raw BSON), for the JSON view
+    /// and JSON exports; grids and CSV leave this column out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub document: bool,
 }
 
 impl Column {
@@ -26,6 +30,7 @@ impl Column {
             type_name: type_name.into(),
             nullable: None,
             origin: None,
+            document: false,
         }
     }
 }
@@ -106,6 +111,12 @@ impl Notice {
 pub enum QueryEvent {
     /// A result set starts.
     Columns {
+        result: usize,
+        columns: Arc<[Column]>,
+    },
+    /// More columns for an open result set (a document result met fields it had not seen):
+    /// rows from here on are wider by these; earlier rows lack them (`Value::Missing`).
+    ColumnsAdded {
         result: usize,
         columns: Arc<[Column]>,
     },

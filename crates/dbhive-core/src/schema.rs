@@ -288,13 +288,15 @@ pub enum FolderKind {
     Procedures,
     Sequences,
     Columns,
+    /// A collection's fields, inferred from a sample of its documents.
+    Fields,
     Indexes,
     ForeignKeys,
     Triggers,
 }
 
 impl FolderKind {
-    pub const ALL: [FolderKind; 12] = [
+    pub const ALL: [FolderKind; 13] = [
         FolderKind::Tables,
         FolderKind::Views,
         FolderKind::MaterializedViews,
@@ -304,6 +306,7 @@ impl FolderKind {
         FolderKind::Procedures,
         FolderKind::Sequences,
         FolderKind::Columns,
+        FolderKind::Fields,
         FolderKind::Indexes,
         FolderKind::ForeignKeys,
         FolderKind::Triggers,
@@ -320,6 +323,7 @@ impl FolderKind {
             FolderKind::Procedures => "procedures",
             FolderKind::Sequences => "sequences",
             FolderKind::Columns => "columns",
+            FolderKind::Fields => "fields",
             FolderKind::Indexes => "indexes",
             FolderKind::ForeignKeys => "foreign_keys",
             FolderKind::Triggers => "triggers",
@@ -337,6 +341,7 @@ impl FolderKind {
             FolderKind::Procedures => "Procedures",
             FolderKind::Sequences => "Sequences",
             FolderKind::Columns => "Columns",
+            FolderKind::Fields => "Fields",
             FolderKind::Indexes => "Indexes",
             FolderKind::ForeignKeys => "Foreign keys",
             FolderKind::Triggers => "Triggers",

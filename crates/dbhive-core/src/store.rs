@@ -121,6 +121,17 @@ impl ResultStore {
         Ok(())
     }
 
+    /// More columns for a result set; rows stored before them read back with
+    /// `Value::Missing` there.
+    pub fn extend_columns(&self, result: usize, extra: &[Column]) -> DbResult<()> {
+        let mut inner = self.inner.lock().map_err(|_| poisoned())?;
+        let stored = Self::slot(&mut inner, result);
+        let mut columns: Vec<Column> = stored.columns.as_deref().unwrap_or_default().to_vec();
+        columns.extend_from_slice(extra);
+        stored.columns = Some(columns.into());
+        Ok(())
+    }
+
     /// Adds a batch; returns the rows its result set holds now.
     pub fn append(&self, batch: RowBatch) -> DbResult<u64> {
         let mut inner = self.inner.lock().map_err(|_| poisoned())?;
@@ -242,6 +253,7 @@ impl ResultStore {
         let Some(stored) = results.get(result) else {
             return Ok(Vec::new());
         };
+        let width = stored.columns.as_ref().map_or(0, |c| c.len());
         let end = offset.saturating_add(limit as u64).min(stored.rows);
         let mut out = Vec::with_capacity(end.saturating_sub(offset) as usize);
         // Segments are in row order: find the first that reaches `offset`.
@@ -292,6 +304,12 @@ impl ResultStore {
                         }
                     }
                 }
+            }
+        }
+        // Rows stored before their result set gained columns lack those cells.
+        for row in &mut out {
+            if row.len() < width {
+                row.resize(width, Value::Missing);
             }
         }
         Ok(out)
@@ -363,6 +381,10 @@ fn encode(v: &Value, out: &mut Vec<u8>) {
             }
             return;
         }
+        Value::Missing => {
+            out.push(18);
+            return;
+        }
         Value::Other { type_name, text } => {
             out.push(17);
             put_bytes(out, type_name.as_bytes());
@@ -431,6 +453,7 @@ fn decode(cursor: &mut &[u8]) -> Option<Value> {
                 text: take_string(cursor)?,
             }
         }
+        18 => Value::Missing,
         _ => return None,
     })
 }

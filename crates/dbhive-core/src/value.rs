@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "t", content = "v", rename_all = "snake_case")]
 pub enum Value {
     Null,
+    /// The field is absent from this document (MongoDB): a document result's columns are
+    /// the union of the fields seen, and a document without one of them is not NULL there.
+    Missing,
     Bool(bool),
     Int(i64),
     UInt(u64),
@@ -115,7 +118,7 @@ impl TextStyle {
     /// NULL looks in its format.
     pub fn write(&self, value: &Value, out: &mut Vec<u8>) {
         match value {
-            Value::Null => {}
+            Value::Null | Value::Missing => {}
             Value::Bool(b) => out.extend_from_slice(if *b {
                 self.bool_true.as_bytes()
             } else {

@@ -7,6 +7,8 @@ use dbhive_core::ConnectionRegistry;
 
 #[cfg(all(feature = "postgres", feature = "mysql", feature = "sqlite"))]
 pub mod fuzzing;
+#[cfg(feature = "mongo")]
+pub mod mongo;
 #[cfg(feature = "mysql")]
 pub mod mysql;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
@@ -31,6 +33,8 @@ pub fn registry() -> ConnectionRegistry {
     registry.register(Arc::new(sqlite::SqliteDriver));
     #[cfg(feature = "mysql")]
     registry.register(Arc::new(mysql::MysqlDriver));
+    #[cfg(feature = "mongo")]
+    registry.register(Arc::new(mongo::MongoDriver));
     let _ = &mut registry;
     registry
 }

@@ -307,14 +307,14 @@ pub async fn upgrade(endpoint: &Endpoint, stream: Stream) -> DbResult<Stream> {
                     format!("the server at {} sent no certificate", endpoint.describe()),
                 )
             })?;
-        if let Some(pinned) = &endpoint.pin {
-            if *pinned != presented {
-                return Err(certificate_changed(
-                    &endpoint.describe(),
-                    pinned,
-                    &presented,
-                ));
-            }
+        if let Some(pinned) = &endpoint.pin
+            && *pinned != presented
+        {
+            return Err(certificate_changed(
+                &endpoint.describe(),
+                pinned,
+                &presented,
+            ));
         }
     }
     Ok(stream)

@@ -68,15 +68,15 @@ impl<C: SessionConn> SessionSlot<C> {
             }
             *slot = None;
             *slot = Some(connect().await?);
-            if self.lost.swap(false, Ordering::SeqCst) {
-                if let Some(sink) = sink {
-                    let mut n = Notice::new(
-                        "WARNING",
-                        "the connection to the server was lost; DB-Hive reconnected before running this query",
-                    );
-                    n.detail = Some(format!("Session state was reset: {}.", self.reset));
-                    sink.notice(n).await;
-                }
+            if self.lost.swap(false, Ordering::SeqCst)
+                && let Some(sink) = sink
+            {
+                let mut n = Notice::new(
+                    "WARNING",
+                    "the connection to the server was lost; DB-Hive reconnected before running this query",
+                );
+                n.detail = Some(format!("Session state was reset: {}.", self.reset));
+                sink.notice(n).await;
             }
         }
         slot.as_mut()

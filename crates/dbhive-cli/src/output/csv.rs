@@ -12,6 +12,9 @@ pub struct CsvOutput {
     style: &'static TextStyle,
     line: Vec<u8>,
     scratch: Vec<u8>,
+    /// Leading document columns, left out.
+    skip: usize,
+    rows: u64,
 }
 
 impl CsvOutput {
@@ -21,6 +24,8 @@ impl CsvOutput {
             style,
             line: Vec::with_capacity(4096),
             scratch: Vec::new(),
+            skip: 0,
+            rows: 0,
         }
     }
 }
@@ -29,16 +34,37 @@ impl Output for CsvOutput {
     fn columns(&mut self, columns: &[Column]) -> io::Result<()> {
         // Several result sets follow each other, each with its header (as sqlite3 does).
         self.line.clear();
-        let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+        self.skip = super::document_columns(columns);
+        self.rows = 0;
+        let names: Vec<&str> = columns[self.skip..]
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
         write_header(&mut self.line, &names, self.style.csv, b',');
         self.out.write_all(&self.line)?;
         self.out.flush()
     }
 
+    fn columns_added(&mut self, columns: &[Column]) -> io::Result<()> {
+        let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+        Err(io::Error::other(format!(
+            "document {} has the field {}, which the CSV header written before it lacks; use --format jsonl (one document per line, as mongoexport writes), or project the fields in the query",
+            self.rows + 1,
+            names.join(", ")
+        )))
+    }
+
     fn rows(&mut self, batch: &RowBatch) -> io::Result<()> {
         for row in batch.rows() {
             self.line.clear();
-            write_record(&mut self.line, row, self.style, b',', &mut self.scratch);
+            self.rows += 1;
+            write_record(
+                &mut self.line,
+                &row[self.skip.min(row.len())..],
+                self.style,
+                b',',
+                &mut self.scratch,
+            );
             self.out.write_all(&self.line)?;
         }
         self.out.flush()

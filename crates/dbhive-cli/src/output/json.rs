@@ -27,6 +27,8 @@ pub struct JsonOutput {
     first_row: bool,
     open_rows: bool,
     notices: Vec<Notice>,
+    /// The result's rows are documents (MongoDB): each is written as itself.
+    documents: bool,
 }
 
 impl JsonOutput {
@@ -41,6 +43,7 @@ impl JsonOutput {
             first_row: true,
             open_rows: false,
             notices: Vec::new(),
+            documents: false,
         })
     }
 
@@ -49,8 +52,10 @@ impl JsonOutput {
             self.out.write_all(b",")?;
         }
         self.results += 1;
+        let skip = super::document_columns(columns);
+        self.documents = skip > 0;
         self.out.write_all(b"{\"columns\":")?;
-        self.out.write_all(&columns_json(columns))?;
+        self.out.write_all(&columns_json(&columns[skip..]))?;
         self.out.write_all(b",\"rows\":[")?;
         self.first_row = true;
         self.open_rows = true;
@@ -63,6 +68,11 @@ impl Output for JsonOutput {
         self.open_result(columns)
     }
 
+    /// Documents carry their own fields; the columns listed are those known at the start.
+    fn columns_added(&mut self, _: &[Column]) -> io::Result<()> {
+        Ok(())
+    }
+
     fn rows(&mut self, batch: &RowBatch) -> io::Result<()> {
         for row in batch.rows() {
             self.line.clear();
@@ -70,6 +80,13 @@ impl Output for JsonOutput {
                 self.line.push(b',');
             }
             self.first_row = false;
+            if self.documents
+                && let Some(doc) = row.first().and_then(super::document_text)
+            {
+                self.line.extend_from_slice(doc.as_bytes());
+                self.out.write_all(&self.line)?;
+                continue;
+            }
             self.line.push(b'[');
             for (i, v) in row.iter().enumerate() {
                 if i > 0 {
@@ -137,6 +154,14 @@ pub struct JsonlOutput {
     keys: Vec<Vec<u8>>,
     line: Vec<u8>,
     scratch: Vec<u8>,
+    documents: bool,
+}
+
+fn key_json(name: &str) -> Vec<u8> {
+    let mut key = Vec::new();
+    string(&mut key, name);
+    key.push(b':');
+    key
 }
 
 impl JsonlOutput {
@@ -147,6 +172,7 @@ impl JsonlOutput {
             keys: Vec::new(),
             line: Vec::new(),
             scratch: Vec::new(),
+            documents: false,
         }
     }
 }
@@ -164,18 +190,30 @@ impl Output for JsonlOutput {
                 } else {
                     format!("{}_{n}", c.name)
                 };
-                let mut key = Vec::new();
-                string(&mut key, &name);
-                key.push(b':');
-                key
+                key_json(&name)
             })
             .collect();
+        self.documents = super::document_columns(columns) > 0;
+        Ok(())
+    }
+
+    fn columns_added(&mut self, columns: &[Column]) -> io::Result<()> {
+        self.keys.extend(columns.iter().map(|c| key_json(&c.name)));
         Ok(())
     }
 
     fn rows(&mut self, batch: &RowBatch) -> io::Result<()> {
         for row in batch.rows() {
             self.line.clear();
+            // A document is written as itself, one relaxed Extended JSON line (mongoexport).
+            if self.documents
+                && let Some(doc) = row.first().and_then(super::document_text)
+            {
+                self.line.extend_from_slice(doc.as_bytes());
+                self.line.push(b'\n');
+                self.out.write_all(&self.line)?;
+                continue;
+            }
             self.line.push(b'{');
             for (i, v) in row.iter().enumerate() {
                 if i > 0 {

@@ -7,7 +7,8 @@ mod table;
 
 use std::io;
 
-use dbhive_core::{Column, Notice, RowBatch};
+use dbhive_core::{Column, Notice, RowBatch, Value};
+use dbhive_drivers::mongo::{JsonMode, document_json};
 
 pub use csv::CsvOutput;
 pub use json::{JsonOutput, JsonlOutput};
@@ -21,8 +22,24 @@ pub struct ResultSummary<'a> {
     pub has_columns: bool,
 }
 
+/// How many leading columns hold the row as a document (MongoDB) rather than a field: grids
+/// and CSV leave them out, JSON writes the document.
+pub fn document_columns(columns: &[Column]) -> usize {
+    columns.iter().take_while(|c| c.document).count()
+}
+
+/// A document cell as relaxed Extended JSON, one line, as mongoexport writes it.
+pub fn document_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Bytes(b) => document_json(b, JsonMode::Relaxed).ok(),
+        _ => None,
+    }
+}
+
 pub trait Output {
     fn columns(&mut self, columns: &[Column]) -> io::Result<()>;
+    /// An open result gained columns (a document with fields not seen before).
+    fn columns_added(&mut self, columns: &[Column]) -> io::Result<()>;
     fn rows(&mut self, batch: &RowBatch) -> io::Result<()>;
     fn result_end(&mut self, summary: &ResultSummary) -> io::Result<()>;
     fn notice(&mut self, _notice: &Notice) -> io::Result<()> {
@@ -42,6 +59,9 @@ pub struct NullOutput;
 
 impl Output for NullOutput {
     fn columns(&mut self, _: &[Column]) -> io::Result<()> {
+        Ok(())
+    }
+    fn columns_added(&mut self, _: &[Column]) -> io::Result<()> {
         Ok(())
     }
     fn rows(&mut self, _: &RowBatch) -> io::Result<()> {

@@ -19,6 +19,8 @@ pub struct TableOutput {
     held: Vec<Vec<String>>,
     header_done: bool,
     scratch: Vec<u8>,
+    /// Leading document columns, left out.
+    skip: usize,
 }
 
 impl TableOutput {
@@ -32,6 +34,7 @@ impl TableOutput {
             held: Vec::new(),
             header_done: false,
             scratch: Vec::new(),
+            skip: 0,
         }
     }
 
@@ -131,6 +134,8 @@ fn is_numeric(type_name: &str) -> bool {
 
 impl Output for TableOutput {
     fn columns(&mut self, columns: &[Column]) -> io::Result<()> {
+        self.skip = super::document_columns(columns);
+        let columns = &columns[self.skip..];
         self.columns = columns.to_vec();
         self.numeric = columns.iter().map(|c| is_numeric(&c.type_name)).collect();
         self.widths = columns
@@ -142,8 +147,26 @@ impl Output for TableOutput {
         Ok(())
     }
 
+    fn columns_added(&mut self, columns: &[Column]) -> io::Result<()> {
+        self.columns.extend_from_slice(columns);
+        self.numeric
+            .extend(columns.iter().map(|c| is_numeric(&c.type_name)));
+        self.widths.extend(
+            columns
+                .iter()
+                .map(|c| crate::terminal::safe(&c.name).chars().count()),
+        );
+        if self.header_done {
+            // Rows from here on are wider: a new header says with what.
+            writeln!(self.out)?;
+            self.write_header()?;
+        }
+        Ok(())
+    }
+
     fn rows(&mut self, batch: &RowBatch) -> io::Result<()> {
         for row in batch.rows() {
+            let row = &row[self.skip.min(row.len())..];
             let cells: Vec<String> = row.iter().map(|v| self.cell(v)).collect();
             if self.header_done {
                 let line = self.format_row(&cells, &self.numeric, false);

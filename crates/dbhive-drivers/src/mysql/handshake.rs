@@ -64,10 +64,11 @@ impl RawConn {
         caps &= hs.capabilities;
         let server_tls = hs.capabilities & CLIENT_SSL != 0;
         let want_tls = p.endpoint.socket.is_none() && p.endpoint.policy.tls != TlsUse::Off;
-        if want_tls && !server_tls {
-            if let Some(refusal) = net::tls_declined(p.endpoint) {
-                return Err(refusal);
-            }
+        if want_tls
+            && !server_tls
+            && let Some(refusal) = net::tls_declined(p.endpoint)
+        {
+            return Err(refusal);
         }
         let tls = want_tls && server_tls;
         if tls {

@@ -243,10 +243,10 @@ impl RawConn {
     fn channel_binding(&self, mechanisms: &[String]) -> DbResult<ChannelBinding> {
         let offers = |m: &str| mechanisms.iter().any(|x| x == m);
         let end_point = self.stream.tls_server_end_point();
-        if offers("SCRAM-SHA-256-PLUS") {
-            if let Some(data) = end_point {
-                return Ok(ChannelBinding::TlsServerEndPoint(data));
-            }
+        if offers("SCRAM-SHA-256-PLUS")
+            && let Some(data) = end_point
+        {
+            return Ok(ChannelBinding::TlsServerEndPoint(data));
         }
         if !offers("SCRAM-SHA-256") {
             return Err(DbError::new(

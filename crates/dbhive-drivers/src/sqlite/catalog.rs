@@ -96,15 +96,14 @@ fn not_found(table: &TableRef) -> DbError {
 fn row_estimates(conn: &Connection, db: &str) -> BTreeMap<String, i64> {
     let sql = format!("SELECT tbl, stat FROM {}.sqlite_stat1", quote(db));
     let mut out = BTreeMap::new();
-    if let Ok(mut stmt) = conn.prepare(&sql) {
-        if let Ok(rows) =
+    if let Ok(mut stmt) = conn.prepare(&sql)
+        && let Ok(rows) =
             stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        {
-            for (tbl, stat) in rows.flatten() {
-                if let Some(n) = stat.split(' ').next().and_then(|n| n.parse::<i64>().ok()) {
-                    let best = out.entry(tbl).or_insert(n);
-                    *best = (*best).max(n);
-                }
+    {
+        for (tbl, stat) in rows.flatten() {
+            if let Some(n) = stat.split(' ').next().and_then(|n| n.parse::<i64>().ok()) {
+                let best = out.entry(tbl).or_insert(n);
+                *best = (*best).max(n);
             }
         }
     }
@@ -350,10 +349,10 @@ fn foreign_keys_in(conn: &Connection, db: &str, table: &str) -> DbResult<Vec<For
     }
     // "REFERENCES parent" without columns means the parent's primary key.
     for fk in &mut out {
-        if fk.referenced_columns.is_empty() {
-            if let Some(pk) = primary_key_in(conn, db, &fk.referenced_table)? {
-                fk.referenced_columns = pk.columns;
-            }
+        if fk.referenced_columns.is_empty()
+            && let Some(pk) = primary_key_in(conn, db, &fk.referenced_table)?
+        {
+            fk.referenced_columns = pk.columns;
         }
     }
     Ok(out)

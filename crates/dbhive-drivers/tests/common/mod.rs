@@ -58,6 +58,44 @@ pub async fn mysql() -> Arc<dyn Connection> {
     connect(&config, secret).await
 }
 
+/// The test MongoDB's URL (SecantusDB, started by scripts/mongo-server.sh); required.
+pub fn mongo_url() -> String {
+    std::env::var("DBHIVE_TEST_MONGO_URL").unwrap_or_else(|_| {
+        panic!(
+            "DBHIVE_TEST_MONGO_URL is not set. These tests need the test MongoDB server: run the README's \
+             test command (scripts/test.sh), or `eval \"$(scripts/mongo-server.sh start | sed 's/^/export /')\"` first."
+        )
+    })
+}
+
+pub fn mongo_config() -> (ConnectionConfig, Option<Secret>) {
+    ConnectionConfig::from_url(&mongo_url()).expect("DBHIVE_TEST_MONGO_URL parses")
+}
+
+pub async fn mongo() -> Arc<dyn Connection> {
+    let (config, secret) = mongo_config();
+    connect(&config, secret).await
+}
+
+/// Runs a Python script with the pymongo that scripts/mongo-server.sh installed beside the
+/// server; its stdout, or a failure with its stderr.
+pub fn pymongo(script: &str, args: &[&str]) -> String {
+    let python = env("DBHIVE_TEST_MONGO_PYTHON");
+    let out = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(mongo_url())
+        .args(args)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "pymongo script failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
 /// An environment variable the test scripts set, required.
 pub fn env(name: &str) -> String {
     std::env::var(name)
@@ -164,6 +202,10 @@ pub async fn collect(mut stream: QueryStream) -> Outcome {
                     ..ResultSet::default()
                 });
             }
+            QueryEvent::ColumnsAdded { columns, .. } => {
+                let set = current.as_mut().expect("columns added to an open result");
+                set.columns.extend(columns.iter().cloned());
+            }
             QueryEvent::Rows(batch) => {
                 if out.first_row_at.is_none() {
                     out.first_row_at = Some(started.elapsed());
@@ -183,6 +225,11 @@ pub async fn collect(mut stream: QueryStream) -> Outcome {
                 ..
             } => {
                 let mut set = current.take().unwrap_or_default();
+                // Rows sent before their result gained columns lack those cells.
+                let width = set.columns.len();
+                for row in &mut set.rows {
+                    row.resize(width.max(row.len()), Value::Missing);
+                }
                 if !set.columns.is_empty() {
                     assert_eq!(
                         set.rows.len() as u64,
