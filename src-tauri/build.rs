@@ -26,6 +26,7 @@ fn main() {
             "cancel_query",
             "fetch_rows",
             "cell_value",
+            "documents_json",
             "copy_rows",
             "close_query",
             "close_tab",

@@ -16,7 +16,14 @@ const GRID_BYTES: usize = 256;
 pub enum Cell {
     Null,
     Text(String),
-    Cut { t: String, n: usize },
+    Cut {
+        t: String,
+        n: usize,
+    },
+    /// The document has no such field (MongoDB): not NULL.
+    Missing {
+        m: u8,
+    },
 }
 
 /// The full text of a value for display and copying: booleans as true/false, binary as
@@ -31,13 +38,16 @@ pub fn full_text(v: &Value, style: &TextStyle) -> Option<String> {
 }
 
 pub fn cell(v: &Value, style: &TextStyle) -> Cell {
-    if let Value::Bytes(b) = v {
-        if b.len() > GRID_BYTES {
-            return Cell::Cut {
-                t: hex(&b[..GRID_BYTES]),
-                n: 2 + b.len() * 2,
-            };
-        }
+    if matches!(v, Value::Missing) {
+        return Cell::Missing { m: 1 };
+    }
+    if let Value::Bytes(b) = v
+        && b.len() > GRID_BYTES
+    {
+        return Cell::Cut {
+            t: hex(&b[..GRID_BYTES]),
+            n: 2 + b.len() * 2,
+        };
     }
     match full_text(v, style) {
         None => Cell::Null,
@@ -69,7 +79,7 @@ pub fn kind(v: &Value) -> &'static str {
         Value::Json(_) | Value::Array(_) => "json",
         Value::Bytes(_) => "binary",
         Value::Date(_) | Value::Time(_) | Value::Timestamp(_) | Value::TimestampTz(_) => "date",
-        Value::Null => "",
+        Value::Null | Value::Missing => "",
         _ => "text",
     }
 }

@@ -55,14 +55,11 @@ pub fn tighten(path: &Path) {
     {
         use std::os::unix::fs::PermissionsExt;
         let private = |p: &Path, mode: u32| {
-            if let Ok(meta) = std::fs::metadata(p) {
-                if meta.permissions().mode() & 0o077 != 0 {
-                    if let Err(e) =
-                        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
-                    {
-                        tracing::warn!(error = %e, "cannot make {} private", p.display());
-                    }
-                }
+            if let Ok(meta) = std::fs::metadata(p)
+                && meta.permissions().mode() & 0o077 != 0
+                && let Err(e) = std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+            {
+                tracing::warn!(error = %e, "cannot make {} private", p.display());
             }
         };
         if let Some(dir) = path.parent() {

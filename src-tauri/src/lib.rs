@@ -88,6 +88,7 @@ pub fn run() {
             commands::queries::cancel_query,
             commands::queries::fetch_rows,
             commands::queries::cell_value,
+            commands::queries::documents_json,
             commands::queries::copy_rows,
             commands::queries::close_query,
             commands::queries::close_tab,

@@ -95,12 +95,12 @@ pub fn config(c: &ConnectionConfig) -> DbResult<()> {
     if c.query_timeout_secs.is_some_and(|t| t > 86_400) {
         return Err(invalid("query timeout must be at most a day"));
     }
-    if let Some(pin) = &c.tls_pin {
-        if dbhive_core::config::normalize_fingerprint(pin).as_deref() != Some(pin.as_str()) {
-            return Err(invalid(
-                "a pinned certificate is a SHA-256 fingerprint: 32 hex pairs joined by ':'",
-            ));
-        }
+    if let Some(pin) = &c.tls_pin
+        && dbhive_core::config::normalize_fingerprint(pin).as_deref() != Some(pin.as_str())
+    {
+        return Err(invalid(
+            "a pinned certificate is a SHA-256 fingerprint: 32 hex pairs joined by ':'",
+        ));
     }
     for (k, v) in &c.options {
         text(k, "option name", 256)?;

@@ -16,6 +16,7 @@ import type {
   TableRef,
   Cell,
   UiEvent,
+  JsonMode,
 } from "./types";
 
 export const api = {
@@ -87,6 +88,8 @@ export const api = {
     invoke<Cell[][]>("fetch_rows", { queryId, result, offset, limit }),
   cellValue: (queryId: string, result: number, row: number, column: number) =>
     invoke<FullValue>("cell_value", { queryId, result, row, column }),
+  documentsJson: (queryId: string, result: number, offset: number, limit: number, mode: JsonMode) =>
+    invoke<string[]>("documents_json", { queryId, result, offset, limit, mode }),
   copyRows: (input: {
     query_id: string;
     result: number;

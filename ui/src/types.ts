@@ -142,6 +142,8 @@ export interface Column {
   type_name: string;
   nullable: boolean | null;
   origin: { schema: string | null; table: string; column: string } | null;
+  /** The cell holds the whole row as a document (MongoDB): not drawn, shown by the JSON view. */
+  document?: boolean;
 }
 
 export interface ColumnInfo {
@@ -173,11 +175,24 @@ export interface Notice {
   hint: string | null;
 }
 
-/** A grid cell: NULL, text, or the start of a longer text and its full length. */
-export type Cell = null | string | { t: string; n: number };
+/** A grid cell: NULL, text, the start of a longer text and its full length, or a field the
+ *  document does not have (MongoDB; not NULL). */
+export type Cell = null | string | { t: string; n: number } | { m: 1 };
+
+export function isCut(c: Cell | undefined): c is { t: string; n: number } {
+  return typeof c === "object" && c !== null && "t" in c;
+}
+
+export function isMissing(c: Cell | undefined): c is { m: 1 } {
+  return typeof c === "object" && c !== null && "m" in c;
+}
+
+/** How the JSON view writes documents. */
+export type JsonMode = "relaxed" | "typed" | "canonical";
 
 export type UiEvent =
   | { type: "columns"; result: number; columns: Column[] }
+  | { type: "columns_added"; result: number; columns: Column[] }
   | { type: "rows"; result: number; total: number; append: Cell[][] | null; kinds: string[] | null }
   | { type: "notice"; notice: Notice }
   | {

@@ -34,6 +34,11 @@ pub enum UiEvent {
         result: usize,
         columns: Arc<[Column]>,
     },
+    /// The open result gained columns: later rows are wider.
+    ColumnsAdded {
+        result: usize,
+        columns: Arc<[Column]>,
+    },
     /// Rows arrived: the new total; while the first page fills, its new rows (`append`);
     /// with the first batch, how each column should be aligned.
     Rows {
@@ -141,6 +146,7 @@ async fn forward(
 ) {
     let handle = stream.handle();
     let mut last_progress: HashMap<usize, Instant> = HashMap::new();
+    let mut documents: HashMap<usize, usize> = HashMap::new();
     // The store refused rows (a limit reached): the query was stopped for that reason, and
     // the cancel that follows is not news.
     let mut refused = false;
@@ -153,10 +159,17 @@ async fn forward(
     while let Some(event) = stream.next().await {
         match event {
             QueryEvent::Columns { result, columns } => {
+                documents.insert(result, document_columns(&columns));
                 if let Err(e) = store.begin(result, columns.clone()) {
                     send(UiEvent::Error { error: e });
                 }
                 send(UiEvent::Columns { result, columns });
+            }
+            QueryEvent::ColumnsAdded { result, columns } => {
+                if let Err(e) = store.extend_columns(result, &columns) {
+                    send(UiEvent::Error { error: e });
+                }
+                send(UiEvent::ColumnsAdded { result, columns });
             }
             QueryEvent::Rows(_) if refused => {}
             QueryEvent::Rows(batch) => {
@@ -177,7 +190,7 @@ async fn forward(
                     batch
                         .rows()
                         .take(FIRST_PAGE - before)
-                        .map(|r| r.iter().map(|v| cells::cell(v, style)).collect())
+                        .map(|r| grid_row(r, style, documents.get(&result).copied().unwrap_or(0)))
                         .collect::<Vec<_>>()
                 });
                 let total = match store.append(batch) {
@@ -262,12 +275,72 @@ pub async fn fetch_rows(
     validate::id(&query_id, "query")?;
     let (store, style) = state.query(&query_id)?;
     let limit = limit.min(MAX_PAGE);
+    let documents = store.columns(result).map_or(0, |c| document_columns(&c));
     blocking(move || {
         Ok(store
             .fetch(result, offset, limit)?
             .iter()
-            .map(|row| row.iter().map(|v| cells::cell(v, style)).collect())
+            .map(|row| grid_row(row, style, documents))
             .collect())
+    })
+    .await
+}
+
+/// A row as the grid draws it. A MongoDB row's document (raw BSON in its first cell) is
+/// not drawn; the JSON view asks for it with `documents_json`.
+fn grid_row(row: &[dbhive_core::Value], style: &'static TextStyle, documents: usize) -> Vec<Cell> {
+    row.iter()
+        .enumerate()
+        .map(|(i, v)| {
+            if i < documents {
+                Cell::Null
+            } else {
+                cells::cell(v, style)
+            }
+        })
+        .collect()
+}
+
+/// How many leading columns of a result hold its rows as documents.
+fn document_columns(columns: &[Column]) -> usize {
+    columns.iter().take_while(|c| c.document).count()
+}
+
+/// Documents `offset..offset + limit` of a MongoDB result as indented Extended JSON:
+/// `relaxed` (as mongoexport), `typed` (relaxed, with Int64 kept) or `canonical`.
+#[tauri::command]
+pub async fn documents_json(
+    state: State<'_, AppState>,
+    query_id: String,
+    result: usize,
+    offset: u64,
+    limit: usize,
+    mode: String,
+) -> Result<Vec<String>, DbError> {
+    validate::id(&query_id, "query")?;
+    let mode = dbhive_drivers::mongo::JsonMode::parse(&mode).ok_or_else(|| {
+        DbError::new(ErrorKind::Query, "mode must be relaxed, typed or canonical")
+    })?;
+    let (store, _) = state.query(&query_id)?;
+    let columns = store
+        .columns(result)
+        .unwrap_or_else(|| Arc::from(Vec::new()));
+    if !columns.first().is_some_and(|c| c.document) {
+        return Err(DbError::unsupported(
+            "this result holds rows, not documents",
+        ));
+    }
+    let limit = limit.min(MAX_PAGE);
+    blocking(move || {
+        store
+            .fetch(result, offset, limit)?
+            .iter()
+            .map(|row| match row.first() {
+                Some(dbhive_core::Value::Bytes(b)) => dbhive_drivers::mongo::document_json(b, mode)
+                    .map(|text| pretty_json(&text).unwrap_or(text)),
+                _ => Err(DbError::internal("a document row without its document")),
+            })
+            .collect()
     })
     .await
 }

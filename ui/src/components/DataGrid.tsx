@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api";
 import type { Cell, Column } from "../types";
+import { isCut, isMissing } from "../types";
 import { copyText } from "../lib/clipboard";
 import { formatCount } from "../lib/format";
 
@@ -38,7 +39,7 @@ function initialWidth(column: Column, kind: string | undefined): number {
 }
 
 function cellText(c: Cell | undefined): string {
-  if (c === undefined || c === null) return "";
+  if (c === undefined || c === null || isMissing(c)) return "";
   return typeof c === "string" ? c : c.t;
 }
 
@@ -61,7 +62,8 @@ export function DataGrid(props: {
   const [focus, setFocus] = useState<Pos | null>(null);
   const painted = useRef(false);
   const widths = useMemo(
-    () => result.columns.map((c, i) => resized[i] ?? initialWidth(c, result.kinds[i])),
+    // A MongoDB row's document column is not drawn (the JSON view shows it).
+    () => result.columns.map((c, i) => (c.document === true ? 0 : resized[i] ?? initialWidth(c, result.kinds[i]))),
     [result.columns, result.kinds, resized],
   );
   const pageAt = (p: number): Cell[][] | undefined => pages.get(p) ?? (p === 0 && result.first !== null ? result.first : undefined);
@@ -292,7 +294,7 @@ export function DataGrid(props: {
   const leftPad = gutter + (offsets[firstCol] ?? 0);
   const rightPad = contentWidth - gutter - (offsets[lastCol] ?? 0);
   const visibleCols: number[] = [];
-  for (let c = firstCol; c < lastCol; c++) visibleCols.push(c);
+  for (let c = firstCol; c < lastCol; c++) if (result.columns[c]?.document !== true) visibleCols.push(c);
 
   const rows = [];
   for (let r = firstRow; r < lastRow; r++) {
@@ -310,10 +312,11 @@ export function DataGrid(props: {
           const focused = focus !== null && focus.row === r && focus.col === c;
           let cls = "gc";
           if (row === undefined) cls += " loading";
+          else if (isMissing(cell)) cls += " missing";
           else if (cell === null || cell === undefined) cls += " null";
           else if (kind === "number") cls += " num";
           else if (kind === "bool") cls += " bool";
-          if (typeof cell === "object" && cell !== null) cls += " cut";
+          if (isCut(cell)) cls += " cut";
           if (selected) cls += " sel";
           if (focused) cls += " focus";
           return (
@@ -334,9 +337,9 @@ export function DataGrid(props: {
               onContextMenu={(e) => {
                 menuFor({ row: r, col: c }, e);
               }}
-              title={typeof cell === "object" && cell !== null ? `${formatCount(cell.n)} characters — double-click to see all` : undefined}
+              title={isCut(cell) ? `${formatCount(cell.n)} characters — double-click to see all` : isMissing(cell) ? "this document has no such field" : undefined}
             >
-              {row === undefined ? "…" : cell === null || cell === undefined ? "NULL" : cellText(cell)}
+              {row === undefined ? "…" : isMissing(cell) ? "" : cell === null || cell === undefined ? "NULL" : cellText(cell)}
             </div>
           );
         })}

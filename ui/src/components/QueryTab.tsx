@@ -3,10 +3,11 @@
 import { Suspense, lazy, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { EditorView } from "@codemirror/view";
 import { api } from "../api";
-import type { Column, DbError, Engine, Notice, UiEvent, Cell, ColumnInfo, TableInfo, TableRef } from "../types";
+import type { Column, DbError, Engine, Notice, UiEvent, Cell, ColumnInfo, JsonMode, TableInfo, TableRef } from "../types";
 import { errorMessage, isDbError } from "../types";
 import type { ErrorMark, SchemaSource } from "./SqlEditor";
 import { DataGrid, type GridResult } from "./DataGrid";
+import { DocumentView } from "./DocumentView";
 import { Icon } from "./Icons";
 import { statementAt, codePointOffset } from "../lib/statements";
 import { formatCount, formatDuration } from "../lib/format";
@@ -97,6 +98,7 @@ export function QueryTab(props: {
   const [run, setRun] = useState<RunState>(idle);
   const [activeResult, setActiveResult] = useState<number | "messages">(0);
   const [editorHeight, setEditorHeight] = useState(38);
+  const [docView, setDocView] = useState<"grid" | JsonMode>("grid");
   const runRef = useRef(run);
   useLayoutEffect(() => {
     runRef.current = run;
@@ -128,6 +130,15 @@ export function QueryTab(props: {
           ],
         }));
         if (runRef.current.results.length === 0) setActiveResult(0);
+        break;
+      case "columns_added":
+        // A document with fields not seen before: the grid widens.
+        update((r) => ({
+          ...r,
+          results: r.results.map((s) =>
+            s.index === e.result ? { ...s, columns: [...s.columns, ...e.columns], kinds: [...s.kinds, ...e.columns.map(() => "text")] } : s,
+          ),
+        }));
         break;
       case "rows":
         update((r) => ({
@@ -403,7 +414,14 @@ export function QueryTab(props: {
                 </div>
               ))}
             </div>
+          ) : current !== null && current.hasColumns && run.queryId !== null && current.columns[0]?.document === true && docView !== "grid" ? (
+            <div className="docpane">
+              <ViewSwitch view={docView} onChange={setDocView} />
+              <DocumentView key={`${run.queryId}-${current.index}`} queryId={run.queryId} result={current.index} total={current.total} mode={docView} />
+            </div>
           ) : current !== null && current.hasColumns && run.queryId !== null ? (
+            <div className="docpane">
+            {current.columns[0]?.document === true ? <ViewSwitch view={docView} onChange={setDocView} /> : null}
             <DataGrid
               key={`${run.queryId}-${current.index}`}
               queryId={run.queryId}
@@ -420,6 +438,7 @@ export function QueryTab(props: {
                 }
               }}
             />
+            </div>
           ) : resultSets.length === 0 && run.error?.kind === "cancelled" ? (
             // Nothing came back: say what happened rather than leave the pane blank.
             <div className="placeholder" data-testid="cancelled-note">
@@ -473,6 +492,25 @@ export function QueryTab(props: {
         ) : null}
         {resultSets.length > 1 ? <span>{resultSets.length} result sets</span> : null}
       </div>
+    </div>
+  );
+}
+
+/** Grid or JSON for a result of documents (MongoDB). */
+function ViewSwitch(props: { view: "grid" | JsonMode; onChange: (v: "grid" | JsonMode) => void }) {
+  const views: { v: "grid" | JsonMode; label: string; title: string }[] = [
+    { v: "grid", label: "Grid", title: "One column per top-level field" },
+    { v: "typed", label: "JSON", title: "Extended JSON, relaxed except where that would lose a type (Int64)" },
+    { v: "relaxed", label: "Relaxed", title: "Relaxed Extended JSON, as mongoexport writes it" },
+    { v: "canonical", label: "Canonical", title: "Canonical Extended JSON: every type spelled out" },
+  ];
+  return (
+    <div className="view-switch" data-testid="view-switch">
+      {views.map((x) => (
+        <button key={x.v} className={`btn${props.view === x.v ? " active" : ""}`} title={x.title} data-testid={`view-${x.v}`} onClick={() => props.onChange(x.v)}>
+          {x.label}
+        </button>
+      ))}
     </div>
   );
 }

@@ -595,6 +595,11 @@ pub(crate) async fn list_children(
                 .map(|ix| {
                     let info = index_info(ix);
                     let mut n = SchemaNode::for_index(&info, path);
+                    // Sparse, TTL, hidden, text/hashed/2dsphere: what changes how it is used.
+                    if let (Some(d), Some(m)) = (n.detail.as_mut(), info.method.as_deref()) {
+                        d.push(' ');
+                        d.push_str(m);
+                    }
                     n.comment = info.predicate.map(|p| format!("partial: {p}"));
                     n
                 })
