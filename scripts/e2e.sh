@@ -2,15 +2,15 @@
 # End-to-end tests of the real DB-Hive window: builds the UI and the app, then drives it
 # through tauri-driver and WebKitWebDriver under Xvfb, with a real Secret Service
 # (gnome-keyring in a private D-Bus session) and the test PostgreSQL and MariaDB
-# (DBHIVE_TEST_PG_URL, DBHIVE_TEST_MYSQL_URL, started by scripts/test.sh). Screenshots land in the folder printed at the start.
+# (DBHIVE_TEST_PG_URL, DBHIVE_TEST_MYSQL_URL, DBHIVE_TEST_MONGO_URL, started by scripts/test.sh). Screenshots land in the folder printed at the start.
 # DBHIVE_E2E_TESTS=tests/e2e/security.test.mjs runs one file of the suite.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
-for var in DBHIVE_TEST_PG_URL DBHIVE_TEST_MYSQL_URL; do
+for var in DBHIVE_TEST_PG_URL DBHIVE_TEST_MYSQL_URL DBHIVE_TEST_MONGO_URL DBHIVE_TEST_MONGO_PYTHON; do
     [ -n "${!var:-}" ] || {
-        echo "e2e: $var is not set: run scripts/test.sh, or start scripts/pg-server.sh and scripts/mariadb-server.sh and export their output" >&2
+        echo "e2e: $var is not set: run scripts/test.sh, or start scripts/pg-server.sh, scripts/mariadb-server.sh and scripts/mongo-server.sh and export their output" >&2
         exit 1
     }
 done

@@ -2,10 +2,11 @@
 # Installs what DB-Hive needs, on Debian/Ubuntu as root; elsewhere (or as another user) it
 # says exactly what is missing. Idempotent: what is there already is skipped.
 #   scripts/setup.sh app    -> build the desktop app: C toolchain, WebKitGTK and other
-#                              Tauri libraries, OpenSSL, D-Bus; Node.js 20.19+; Rust 1.87+;
+#                              Tauri libraries, OpenSSL, D-Bus; Node.js 20.19+; Rust 1.88+;
 #                              npm and cargo dependencies
 #   scripts/setup.sh test   -> all of the above, plus PostgreSQL (server, client, contrib),
-#                              MariaDB (server, client), sqlite3, and what the end-to-end tests drive the window with
+#                              MariaDB (server, client), sqlite3, Python 3 with venv (the MongoDB test
+#                              server comes from PyPI), and what the end-to-end tests drive the window with
 #                              (Xvfb, WebKitWebDriver, tauri-driver, gnome-keyring, secret-tool)
 set -euo pipefail
 
@@ -15,7 +16,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 app_packages="build-essential pkg-config libssl-dev openssl ca-certificates curl file \
 libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev"
 test_packages="postgresql postgresql-contrib postgresql-client mariadb-server mariadb-client sqlite3 xvfb xauth \
-webkit2gtk-driver gnome-keyring dbus libsecret-tools procps imagemagick"
+webkit2gtk-driver gnome-keyring dbus libsecret-tools procps imagemagick python3 python3-venv"
 case "$want" in
     app) packages=$app_packages ;;
     test) packages="$app_packages $test_packages" ;;
@@ -61,19 +62,19 @@ if ! node_ok; then
     node_ok || { echo "setup: could not get Node.js 20.19+; install it from https://nodejs.org" >&2; exit 1; }
 fi
 
-# Rust: 1.87 or newer (edition 2024; the RSA crate of MySQL's password exchange); Debian's own rustc is older, so rustup it is.
+# Rust: 1.88 or newer (edition 2024; the mongodb crate; the RSA crate of MySQL's password exchange); Debian's own rustc is older, so rustup it is.
 if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
     export PATH="$HOME/.cargo/bin:$PATH"
 fi
 if ! command -v cargo >/dev/null; then
     echo "setup: installing Rust with rustup (https://rustup.rs)"
     curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component rustfmt,clippy >/dev/null \
-        || { echo "setup: could not install Rust; install Rust 1.87 or newer from https://rustup.rs" >&2; exit 1; }
+        || { echo "setup: could not install Rust; install Rust 1.88 or newer from https://rustup.rs" >&2; exit 1; }
     export PATH="$HOME/.cargo/bin:$PATH"
 fi
 version=$(rustc --version | awk '{print $2}')
-if [ "$(printf '%s\n1.87.0\n' "$version" | sort -V | head -n 1)" != "1.87.0" ]; then
-    echo "setup: Rust $version is too old; DB-Hive needs 1.87 or newer (rustup update)" >&2
+if [ "$(printf '%s\n1.88.0\n' "$version" | sort -V | head -n 1)" != "1.88.0" ]; then
+    echo "setup: Rust $version is too old; DB-Hive needs 1.88 or newer (rustup update)" >&2
     exit 1
 fi
 for component in rustfmt clippy; do

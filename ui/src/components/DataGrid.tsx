@@ -306,7 +306,9 @@ export function DataGrid(props: {
         </div>
         <div style={{ width: leftPad - gutter, flex: "none" }} />
         {visibleCols.map((c) => {
-          const cell = row?.[c];
+          // A row fetched before its result gained a column has no cell there: the
+          // document lacked that field (not NULL).
+          const cell: Cell | undefined = row !== undefined && c >= row.length ? { m: 1 } : row?.[c];
           const kind = result.kinds[c];
           const selected = sel !== null && r >= sel.r1 && r <= sel.r2 && c >= sel.c1 && c <= sel.c2;
           const focused = focus !== null && focus.row === r && focus.col === c;
