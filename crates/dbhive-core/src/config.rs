@@ -365,10 +365,20 @@ impl ConnectionConfig {
             params.push(("host".into(), host.clone()));
         }
         if self.engine != Engine::Sqlite && self.tls != TlsMode::default_for(self.engine) {
-            params.push((tls_key(self.engine).into(), self.tls.as_str().into()));
+            // MongoDB's own spelling, which its tools read: `tls=true`.
+            let value = match (self.engine, self.tls) {
+                (Engine::Mongodb, TlsMode::Require) => "true",
+                (_, mode) => mode.as_str(),
+            };
+            params.push((tls_key(self.engine).into(), value.into()));
         }
         if let Some(root) = &self.tls_root_cert {
-            params.push(("sslrootcert".into(), root.display().to_string()));
+            let key = if self.engine == Engine::Mongodb {
+                "tlsCAFile"
+            } else {
+                "sslrootcert"
+            };
+            params.push((key.into(), root.display().to_string()));
         }
         if let Some(pin) = &self.tls_pin {
             params.push(("tls_pin".into(), pin.clone()));
@@ -772,6 +782,9 @@ mod tests {
         assert_eq!(c.option("authSource"), Some("admin"));
         assert!(s.is_some());
         assert_eq!(parse(&c.to_url()).0, c);
+        let (c, _) = parse("mongodb://h/?tls=true&tlsCAFile=/ca.pem");
+        assert_eq!(c.tls, TlsMode::Require);
+        assert_eq!(c.to_url(), "mongodb://h?tls=true&tlsCAFile=%2Fca.pem");
         let (c, _) = parse("mongodb://h1:27017,h2:27018/?replicaSet=rs0");
         assert_eq!(c.host.as_deref(), Some("h1:27017,h2:27018"));
         assert_eq!(c.port, None);

@@ -31,7 +31,10 @@ async fn a_million_documents_stream_in_bounded_memory() {
     let loaded = pymongo(PY_LOAD, &[&DOCUMENTS.to_string()]);
     assert_eq!(loaded.trim(), DOCUMENTS.to_string());
     let conn = mongo().await;
-    let session = conn.open_session(Some("dbhive_t_stream")).await.expect("session");
+    let session = conn
+        .open_session(Some("dbhive_t_stream"))
+        .await
+        .expect("session");
     let (rows, peak) = hostile::measured(async {
         let mut stream = session.execute("db.big.find()".into(), QueryOptions::default());
         let mut rows = 0u64;

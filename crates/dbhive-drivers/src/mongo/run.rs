@@ -18,6 +18,11 @@ use super::shell::{Action, CollOp, DbOp, FindEnd, FindOneAndKind, Statement};
 /// are 100,000 documents and 48 MB per message).
 const INSERT_BATCH_DOCS: usize = 1000;
 const INSERT_BATCH_BYTES: usize = 8 << 20;
+/// Documents per getMore when the user set no batchSize. The server's own default is up to
+/// 16 MB per batch; on a million documents from the test server (BENCHMARKS.md), batches of
+/// this size took the CLI from 31 s to 21 s and its peak RSS from 72 MB to 21 MB. The first
+/// batch stays the server's (101 documents), so the first rows come at once.
+const GET_MORE_BATCH: u32 = 10_000;
 
 /// What a statement runs with.
 pub(crate) struct Ctx<'a> {
@@ -282,9 +287,7 @@ async fn collection(
                     let mut run = db
                         .run_cursor_command(cmd)
                         .comment(ctx.comment(user_comment));
-                    if let Some(b) = batch {
-                        run = run.batch_size(b);
-                    }
+                    run = run.batch_size(batch.unwrap_or(GET_MORE_BATCH));
                     let cursor = run.await.map_err(errors::map)?;
                     stream(sink, "find", cursor).await
                 }
@@ -352,9 +355,7 @@ async fn collection(
             let mut run = db
                 .run_cursor_command(cmd)
                 .comment(ctx.comment(user_comment));
-            if let Some(b) = batch {
-                run = run.batch_size(b);
-            }
+            run = run.batch_size(batch.unwrap_or(GET_MORE_BATCH));
             let cursor = run.await.map_err(errors::map)?;
             stream(sink, "aggregate", cursor).await
         }
