@@ -141,6 +141,14 @@ test("an aggregation and an insert run, with their counts", async () => {
   await screenshot(d, "mongo-insert");
 });
 
+test("Ctrl+Enter runs the statement under the cursor, chained lines included", async () => {
+  await setEditor(d, "db.people.countDocuments({})\ndb.people.find({born: {$lt: 1900}})\n.limit(1)");
+  await (await css(".querytab:not([hidden]) .cm-content")).sendKeys(Key.chord(Key.CONTROL, Key.ENTER));
+  assert.equal(await waitDone(), "Done");
+  assert.equal((await all('.querytab:not([hidden]) [data-testid^="result-tab-"]')).length, 1, "one statement ran");
+  await eventually(async () => (await gridRows(d))[0]?.[1] === "Ada", "Ada, born before 1900");
+});
+
 test("a parse error is shown with its place and marked in the editor", async () => {
   await runEditor("db.people.find({born: {$gt: 1900}})\n  .sort({born: -1})\n  .limt(2)");
   assert.equal(await waitDone(), "Error");

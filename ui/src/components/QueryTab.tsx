@@ -10,6 +10,7 @@ import { DataGrid, type GridResult } from "./DataGrid";
 import { DocumentView } from "./DocumentView";
 import { Icon } from "./Icons";
 import { statementAt, codePointOffset } from "../lib/statements";
+import { shellStatementAt } from "../lib/shellStatements";
 import { formatCount, formatDuration } from "../lib/format";
 import { metrics } from "../metrics";
 
@@ -211,7 +212,7 @@ export function QueryTab(props: {
           offset = selection.from;
           text = doc.slice(selection.from, selection.to);
         } else {
-          const s = statementAt(doc, selection.head);
+          const s = props.engine === "mongodb" ? shellStatementAt(doc, selection.head) : statementAt(doc, selection.head);
           if (s !== null) {
             offset = s.from;
             text = doc.slice(s.from, s.to);
