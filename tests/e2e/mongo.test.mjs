@@ -19,10 +19,17 @@ const all = (s) => d.findElements(By.css(s));
 async function nodeAt(connId, path) {
   const selector = `[data-testid="tree-node"][data-conn="${connId}"][data-path="${path.join("/")}"]`;
   return eventually(async () => {
+    // The tree is virtualized: page through it as a person would until the row shows
+    // (earlier suites leave other connections open above this one).
     const found = await d.executeScript((sel) => {
+      const tree = document.querySelector('[data-testid="tree"]');
       const el = document.querySelector(sel);
-      if (el) el.scrollIntoView({ block: "nearest" });
-      return el;
+      if (el) {
+        el.scrollIntoView({ block: "nearest" });
+        return el;
+      }
+      tree.scrollTop = tree.scrollTop + tree.clientHeight >= tree.scrollHeight ? 0 : tree.scrollTop + tree.clientHeight * 0.8;
+      return null;
     }, selector);
     return found;
   }, `tree node ${path.join("/")}`);
