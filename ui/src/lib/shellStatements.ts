@@ -2,7 +2,7 @@
 // line break outside brackets, strings and comments, unless the next line goes on with
 // '.' (a chained call), as JavaScript's semicolon insertion reads it. The server-side parser
 // (dbhive_drivers::mongo::shell) has the last word; this only picks the text to send.
-import type { Statement } from "./statements";
+import { pickAt, type Statement } from "./statements";
 
 export function splitShellStatements(src: string): Statement[] {
   const out: Statement[] = [];
@@ -55,11 +55,5 @@ export function splitShellStatements(src: string): Statement[] {
 
 /** The statement the cursor is in, or the closest one before it. */
 export function shellStatementAt(src: string, cursor: number): Statement | null {
-  const all = splitShellStatements(src);
-  let best: Statement | null = null;
-  for (const s of all) {
-    if (s.from <= cursor) best = s;
-    if (cursor <= s.to && cursor >= s.from) return s;
-  }
-  return best ?? all[0] ?? null;
+  return pickAt(splitShellStatements(src), cursor);
 }

@@ -100,7 +100,11 @@ export function splitStatements(sql: string): Statement[] {
 
 /** The statement the cursor is in, or the closest one before it. */
 export function statementAt(sql: string, cursor: number): Statement | null {
-  const all = splitStatements(sql);
+  return pickAt(splitStatements(sql), cursor);
+}
+
+/** Of statements in order, the one the cursor is in, or the closest one before it. */
+export function pickAt(all: Statement[], cursor: number): Statement | null {
   let best: Statement | null = null;
   for (const s of all) {
     if (s.from <= cursor) best = s;

@@ -67,6 +67,17 @@ pub fn document_json(bytes: &[u8], mode: JsonMode) -> DbResult<String> {
     Ok(ejson::document(doc, mode))
 }
 
+/// One round trip, timed (the connection's and every tab's ping: they share the client).
+async fn ping(client: &Client) -> DbResult<Duration> {
+    let started = Instant::now();
+    catalog::bounded(
+        "ping",
+        client.database("admin").run_command(doc! { "ping": 1 }),
+    )
+    .await?;
+    Ok(started.elapsed())
+}
+
 pub(crate) fn shell_int(v: &Bson) -> Option<i64> {
     shell::as_integer(v)
 }
@@ -179,15 +190,7 @@ impl Connection for MongoConnection {
     }
 
     async fn ping(&self) -> DbResult<Duration> {
-        let started = Instant::now();
-        catalog::bounded(
-            "ping",
-            self.client
-                .database("admin")
-                .run_command(doc! { "ping": 1 }),
-        )
-        .await?;
-        Ok(started.elapsed())
+        ping(&self.client).await
     }
 
     async fn server_info(&self) -> DbResult<ServerInfo> {
@@ -448,15 +451,7 @@ impl Session for MongoSession {
     }
 
     async fn ping(&self) -> DbResult<Duration> {
-        let started = Instant::now();
-        catalog::bounded(
-            "ping",
-            self.client
-                .database("admin")
-                .run_command(doc! { "ping": 1 }),
-        )
-        .await?;
-        Ok(started.elapsed())
+        ping(&self.client).await
     }
 
     async fn close(&self) {}
