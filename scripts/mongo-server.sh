@@ -48,7 +48,8 @@ launch() {
     setsid "$venv/bin/secantusd-py" --host 127.0.0.1 --port "$port" --storage-path "$dir/data" \
         --standalone "$@" >"$dir/server.log" 2>&1 < /dev/null &
     echo $! > "$dir/server.pid"
-    for _ in $(seq 1 100); do
+    # A cold start (first import after boot, .pyc files written) takes over 10 s here.
+    for _ in $(seq 1 600); do
         port_free "$port" || return 0
         kill -0 "$(cat "$dir/server.pid")" 2>/dev/null || break
         sleep 0.1
