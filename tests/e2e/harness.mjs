@@ -25,10 +25,15 @@ async function ensureDriver() {
   if (!existsSync(appBinary)) throw new Error(`the app binary ${appBinary} is missing: build it first (scripts/e2e.sh does)`);
   driverPort = 4444 + Math.floor(Math.random() * 1000);
   const native = process.env.DBHIVE_NATIVE_DRIVER ?? "/usr/bin/WebKitWebDriver";
+  // Its output (and that of WebKitWebDriver and the app, which inherit it) comes through
+  // a pipe of this process, not the test runner's: if this file is stopped before its
+  // after() hook, nothing left behind holds the runner's stdout open.
   driverProcess = spawn("tauri-driver", ["--port", String(driverPort), "--native-driver", native, "--native-port", String(driverPort + 1000)], {
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
     env: process.env,
   });
+  driverProcess.stdout.on("data", (b) => process.stderr.write(b));
+  driverProcess.stderr.on("data", (b) => process.stderr.write(b));
   driverProcess.on("error", (e) => {
     throw new Error(`cannot start tauri-driver (cargo install tauri-driver --locked): ${e.message}`);
   });
@@ -58,6 +63,14 @@ function appPids() {
 }
 
 const alive = (pid) => existsSync(`/proc/${pid}`);
+/** Signals a process that may have just exited. */
+function signal(pid, sig) {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -73,15 +86,41 @@ export async function closeApp(driver) {
   const left = pids.filter(alive);
   if (left.length > 0) {
     console.error(`e2e: the app (pid ${left.join(", ")}) outlived its WebDriver session; stopping it`);
-    for (const pid of left) process.kill(pid, "SIGTERM");
+    for (const pid of left) signal(pid, "SIGTERM");
     for (let waited = 0; waited < 3_000 && left.some(alive); waited += 100) await sleep(100);
-    for (const pid of left.filter(alive)) process.kill(pid, "SIGKILL");
+    for (const pid of left.filter(alive)) signal(pid, "SIGKILL");
   }
+}
+
+// The test runner stops a file that overruns its timeout with SIGTERM, and its after()
+// hooks do not run then: stop the app and the drivers here, or they outlive the run.
+process.once("SIGTERM", () => {
+  console.error("e2e: this test file was stopped; stopping the app and tauri-driver");
+  for (const pid of appPids()) signal(pid, "SIGKILL");
+  killDriver("SIGKILL");
+  process.exit(1);
+});
+
+/** Stops tauri-driver and the WebKitWebDriver it started (which would outlive it). */
+function killDriver(sig) {
+  const pid = driverProcess?.pid;
+  if (pid === undefined) return;
+  let children = [];
+  try {
+    children = execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).split("\n").filter((l) => l.trim() !== "").map(Number);
+  } catch {
+    // pgrep exits 1 when there is none
+  }
+  for (const child of children) signal(child, sig);
+  driverProcess.kill(sig);
 }
 
 export async function stopDriver() {
   if (driverProcess !== null) {
-    driverProcess.kill();
+    killDriver("SIGTERM");
+    // A WebKitWebDriver left behind keeps the pipe open; this process must still exit.
+    driverProcess.stdout.destroy();
+    driverProcess.stderr.destroy();
     driverProcess = null;
   }
 }
@@ -117,8 +156,10 @@ export function windowSuite({ opened, closing } = {}) {
     if (driver !== undefined) await closeApp(driver);
     await stopDriver();
   });
+  // Each test has its own bound, well inside the file's (scripts/e2e.sh), so one stuck
+  // step fails that test and the file still closes its window.
   const test = (name, fn) =>
-    nodeTest(name, async () => {
+    nodeTest(name, { timeout: 120_000 }, async () => {
       try {
         await fn();
       } catch (e) {
