@@ -60,6 +60,10 @@ async fn the_tree_goes_down_to_fields_and_indexes() {
 
     let dbs = children(&conn, &[]).await;
     assert_eq!(named(&dbs, db).kind, NodeKind::Database);
+    assert!(
+        named(&dbs, db).size_bytes.is_some_and(|n| n > 0),
+        "the database's size"
+    );
     let folders = children(&conn, &[db]).await;
     assert_eq!(named(&folders, "Collections").count, Some(1));
     assert_eq!(named(&folders, "Views").count, Some(1));

@@ -52,20 +52,35 @@ fn int(v: Option<&Bson>) -> Option<i64> {
     }
 }
 
-/// The databases by name only: without `nameOnly` the server measures every database
-/// (mongod takes a lock on each; the test server scans them: 15 s for one of a million
-/// documents, against 20 ms), and the tree must open at once whatever the data weighs.
+/// How long the databases' sizes may take before the tree shows the names alone.
+const SIZES_WAIT: Duration = Duration::from_secs(5);
+
+/// The databases with their sizes. Measuring them is cheap in mongod, but a server may
+/// have to scan for it (the test server takes 15 s for a database of a million documents,
+/// 20 ms by name): past SIZES_WAIT the list is asked for again by name only, so opening
+/// the tree never waits on the data's weight.
 pub(crate) async fn databases(
     client: &Client,
     current: Option<&str>,
 ) -> DbResult<Vec<DatabaseInfo>> {
-    let reply = bounded(
-        "listing databases",
-        client.database("admin").run_command(
-            doc! { "listDatabases": 1, "nameOnly": true, "authorizedDatabases": true },
-        ),
+    let admin = client.database("admin");
+    let sized = tokio::time::timeout(
+        SIZES_WAIT,
+        admin.run_command(doc! { "listDatabases": 1, "authorizedDatabases": true }),
     )
-    .await?;
+    .await;
+    let reply = match sized {
+        Ok(r) => r.map_err(errors::map)?,
+        Err(_) => {
+            bounded(
+                "listing databases",
+                admin.run_command(
+                    doc! { "listDatabases": 1, "nameOnly": true, "authorizedDatabases": true },
+                ),
+            )
+            .await?
+        }
+    };
     let mut out: Vec<DatabaseInfo> = reply
         .get_array("databases")
         .map(|a| a.iter().filter_map(|d| d.as_document()).collect::<Vec<_>>())
@@ -75,7 +90,7 @@ pub(crate) async fn databases(
             let name = d.get_str("name").unwrap_or_default().to_string();
             DatabaseInfo {
                 is_current: current == Some(name.as_str()),
-                size_bytes: None,
+                size_bytes: int(d.get("sizeOnDisk")),
                 name,
                 comment: None,
             }
