@@ -156,6 +156,32 @@ test("Ctrl+Enter runs the statement under the cursor, chained lines included", a
   await eventually(async () => (await gridRows(d))[0]?.[1] === "Ada", "Ada, born before 1900");
 });
 
+test("the editor completes collections and their methods, and highlights the shell", async () => {
+  const options = () =>
+    eventually(async () => {
+      const items = await d.executeScript(() => [...document.querySelectorAll(".cm-tooltip-autocomplete li")].map((e) => e.textContent));
+      return items.length > 0 ? items : null;
+    }, "completion options");
+  await setEditor(d, "db.peo");
+  assert.ok((await options()).some((o) => o.startsWith("people")), "the collection offered after db.");
+  const content = await css(".querytab:not([hidden]) .cm-content");
+  await content.sendKeys(Key.ENTER, ".fin");
+  assert.ok((await options()).some((o) => o.startsWith("find")), "the collection's methods offered");
+  await content.sendKeys(Key.ESCAPE);
+  await setEditor(d, "db.people.find({name: /^A/, $or: [{born: 1815}]}) // Ada");
+  // Each kind of token gets its own colour: the shell, not SQL, is being highlighted.
+  const colours = await d.executeScript(() => {
+    const colour = (text) => {
+      const span = [...document.querySelectorAll(".querytab:not([hidden]) .cm-line span")].find((e) => e.textContent === text);
+      return span === undefined ? null : getComputedStyle(span).color;
+    };
+    return { regex: colour("/^A/"), op: colour("$or"), comment: colour("// Ada"), number: colour("1815") };
+  });
+  assert.ok(colours.regex !== null && colours.op !== null && colours.comment !== null && colours.number !== null, JSON.stringify(colours));
+  assert.equal(new Set(Object.values(colours)).size, 4, JSON.stringify(colours));
+  await screenshot(d, "mongo-editor");
+});
+
 test("a parse error is shown with its place and marked in the editor", async () => {
   await runEditor("db.people.find({born: {$gt: 1900}})\n  .sort({born: -1})\n  .limt(2)");
   assert.equal(await waitDone(), "Error");

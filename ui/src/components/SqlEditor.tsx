@@ -1,4 +1,4 @@
-// The SQL editor: CodeMirror 6 with the connection's dialect, schema-aware completion,
+// The query editor: CodeMirror 6 with the connection's SQL dialect (or mongosh), schema-aware completion,
 // run / run all / cancel keys, and a marker where the server said the error is.
 import { useEffect, useLayoutEffect, useRef } from "react";
 import { EditorView, keymap, lineNumbers, highlightActiveLine, drawSelection, Decoration, type DecorationSet, placeholder } from "@codemirror/view";
@@ -19,6 +19,7 @@ import { syntaxHighlighting, HighlightStyle, bracketMatching, indentOnInput } fr
 import { searchKeymap, highlightSelectionMatches } from "@codemirror/search";
 import { tags } from "@lezer/highlight";
 import type { ColumnInfo, Engine, TableInfo, TableRef } from "../types";
+import { mongoShell, shellCompletion } from "./mongoShell";
 
 export interface SchemaSource {
   tables: (schema: string | null) => Promise<TableInfo[]>;
@@ -72,8 +73,9 @@ const errorField = StateField.define<DecorationSet>({
 
 const highlight = HighlightStyle.define([
   { tag: tags.keyword, color: "var(--cm-keyword)", fontWeight: "600" },
-  { tag: [tags.string, tags.special(tags.string)], color: "var(--cm-string)" },
-  { tag: [tags.number, tags.bool, tags.null], color: "var(--cm-number)" },
+  { tag: [tags.string, tags.special(tags.string), tags.regexp], color: "var(--cm-string)" },
+  { tag: [tags.number, tags.bool, tags.null, tags.atom], color: "var(--cm-number)" },
+  { tag: tags.operatorKeyword, color: "var(--cm-keyword)" },
   { tag: [tags.lineComment, tags.blockComment], color: "var(--cm-comment)", fontStyle: "italic" },
   { tag: [tags.typeName, tags.standard(tags.name)], color: "var(--cm-type)" },
   { tag: [tags.operator, tags.punctuation], color: "var(--cm-operator)" },
@@ -213,6 +215,19 @@ export function SqlEditor(props: {
   useEffect(() => {
     if (host.current === null) return;
     const dialect = dialectOf(props.engine);
+    // MongoDB tabs speak the mongosh subset, every other engine its SQL dialect.
+    const language: Extension[] =
+      props.engine === "mongodb"
+        ? [
+            mongoShell,
+            autocompletion({ override: [shellCompletion(props.schema)], activateOnTyping: true }),
+            placeholder("Write a shell command here, e.g. db.orders.find({status: 'open'}). Ctrl+Enter runs the statement under the cursor."),
+          ]
+        : [
+            sql({ dialect, upperCaseKeywords: true }),
+            autocompletion({ override: [schemaCompletion(props.schema, props.engine), keywordCompletionSource(dialect, true)], activateOnTyping: true }),
+            placeholder("Write SQL here. Ctrl+Enter runs the statement under the cursor."),
+          ];
     const extensions: Extension[] = [
       lineNumbers(),
       history(),
@@ -223,11 +238,9 @@ export function SqlEditor(props: {
       highlightActiveLine(),
       highlightSelectionMatches(),
       syntaxHighlighting(highlight),
-      sql({ dialect, upperCaseKeywords: true }),
-      autocompletion({ override: [schemaCompletion(props.schema, props.engine), keywordCompletionSource(dialect, true)], activateOnTyping: true }),
+      ...language,
       errorField,
       theme,
-      placeholder("Write SQL here. Ctrl+Enter runs the statement under the cursor."),
       Prec.highest(
         keymap.of([
           {
