@@ -3,7 +3,7 @@
 // aggregation, an insert with its counts, a parse error marked in the editor, and a long
 // aggregation cancelled with the tab still usable.
 import assert from "node:assert/strict";
-import { By, Key, doubleClick, eventually, gridRows, screenshot, setEditor, typeInto, waitVisible, windowSuite } from "./harness.mjs";
+import { By, Key, doubleClick, editorText, eventually, gridRows, screenshot, setEditor, typeInto, waitVisible, windowSuite } from "./harness.mjs";
 import { mongoDb, mongoUrl, pymongo } from "./mongo.mjs";
 
 let d;
@@ -183,7 +183,10 @@ test("the editor completes collections and their methods, and highlights the she
 });
 
 test("a parse error is shown with its place and marked in the editor", async () => {
-  await runEditor("db.people.find({born: {$gt: 1900}})\n  .sort({born: -1})\n  .limt(2)");
+  // A new line keeps the indentation of the one before, as in mongosh and most editors:
+  // the third line is typed without it and arrives indented like the second.
+  await runEditor("db.people.find({born: {$gt: 1900}})\n  .sort({born: -1})\n.limt(2)");
+  assert.equal(await editorText(d), "db.people.find({born: {$gt: 1900}})\n  .sort({born: -1})\n  .limt(2)");
   assert.equal(await waitDone(), "Error");
   const text = await (await waitVisible(d, ".querytab:not([hidden]) [data-testid=error]")).getText();
   assert.match(text, /Syntax error/);

@@ -240,8 +240,7 @@ async fn every_bson_type_displays_as_pymongo_writes_it_and_round_trips() {
         other => panic!("{other:?}"),
     };
     let doc = mongodb::bson::Document::from_reader(&mut raw.as_slice()).expect("document");
-    let literal =
-        dbhive_drivers::mongo::catalog::shell_literal(&mongodb::bson::Bson::Document(doc));
+    let literal = dbhive_drivers::mongo::ddl::shell_literal(&mongodb::bson::Bson::Document(doc));
     run_on(&session, "db.types_back.drop()").await.ok();
     let out = run_on(&session, &format!("db.types_back.insertOne({literal})"))
         .await

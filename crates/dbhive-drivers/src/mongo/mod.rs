@@ -10,8 +10,10 @@ pub mod catalog;
 pub mod cells;
 mod conn;
 pub mod dates;
+pub mod ddl;
 pub mod ejson;
 mod errors;
+mod fields;
 mod run;
 pub mod shell;
 
@@ -169,13 +171,13 @@ impl MongoConnection {
 
     /// The first top-level fields of a collection, from a sample.
     async fn fields(&self, table: &TableRef) -> DbResult<Vec<ColumnInfo>> {
-        let sample = catalog::sample(
+        let sample = fields::sample(
             &self.client.database(&self.db_of(table)),
             &table.name,
-            catalog::FIELD_SAMPLE,
+            fields::FIELD_SAMPLE,
         )
         .await?;
-        Ok(catalog::columns_from_sample(&sample))
+        Ok(fields::columns_from_sample(&sample))
     }
 }
 
@@ -243,7 +245,7 @@ impl Connection for MongoConnection {
             .map(str::to_string)
             .or_else(|| self.config.database.clone())
             .unwrap_or_else(|| DEFAULT_DATABASE.into());
-        catalog::tables(&self.client.database(&db), None).await
+        catalog::tables(&self.client.database(&db), None, false).await
     }
 
     async fn columns(&self, table: &TableRef) -> DbResult<Vec<ColumnInfo>> {
@@ -308,7 +310,7 @@ impl Connection for MongoConnection {
     }
 
     async fn ddl(&self, table: &TableRef) -> DbResult<String> {
-        catalog::ddl(&self.client.database(&self.db_of(table)), &table.name).await
+        ddl::ddl(&self.client.database(&self.db_of(table)), &table.name).await
     }
 
     fn select_rows_sql(&self, table: &TableRef, limit: u64) -> String {
