@@ -9,17 +9,19 @@ use dbhive_core::ConnectionRegistry;
 pub mod fuzzing;
 #[cfg(feature = "mongo")]
 pub mod mongo;
+#[cfg(feature = "mssql")]
+pub mod mssql;
 #[cfg(feature = "mysql")]
 pub mod mysql;
-#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "mssql"))]
 mod net;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod recv;
-#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "mssql"))]
 mod running;
-#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "mssql"))]
 mod session_slot;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -35,6 +37,8 @@ pub fn registry() -> ConnectionRegistry {
     registry.register(Arc::new(mysql::MysqlDriver));
     #[cfg(feature = "mongo")]
     registry.register(Arc::new(mongo::MongoDriver));
+    #[cfg(feature = "mssql")]
+    registry.register(Arc::new(mssql::MssqlDriver));
     let _ = &mut registry;
     registry
 }

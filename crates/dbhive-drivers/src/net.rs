@@ -264,9 +264,8 @@ impl Stream {
     /// The server certificate of a TLS stream.
     pub fn tls_peer(&self, endpoint: &Endpoint) -> Option<TlsPeer> {
         let Stream::Tls(tls) = self else { return None };
-        let der = tls.get_ref().peer_certificate().ok()??.to_der().ok()?;
         Some(TlsPeer {
-            fingerprint: fingerprint(&der),
+            fingerprint: peer_fingerprint(tls.get_ref())?,
             verified: endpoint.policy.verifies(),
         })
     }
@@ -296,34 +295,43 @@ pub async fn upgrade(endpoint: &Endpoint, stream: Stream) -> DbResult<Stream> {
                 .map_err(|e| handshake_error(endpoint, &e))
         })
         .await?;
-    let stream = Stream::Tls(Box::new(tls));
-    if !endpoint.policy.verifies() {
-        let presented = stream
-            .tls_peer(endpoint)
-            .map(|p| p.fingerprint)
-            .ok_or_else(|| {
-                DbError::new(
-                    ErrorKind::Tls,
-                    format!("the server at {} sent no certificate", endpoint.describe()),
-                )
-            })?;
-        if let Some(pinned) = &endpoint.pin
-            && *pinned != presented
-        {
-            return Err(certificate_changed(
-                &endpoint.describe(),
-                pinned,
-                &presented,
-            ));
-        }
+    hold_to_pin(endpoint, peer_fingerprint(tls.get_ref()))?;
+    Ok(Stream::Tls(Box::new(tls)))
+}
+
+/// The SHA-256 fingerprint of the certificate a TLS stream's server presented.
+pub fn peer_fingerprint<S: std::io::Read + std::io::Write>(
+    tls: &native_tls::TlsStream<S>,
+) -> Option<String> {
+    let der = tls.peer_certificate().ok()??.to_der().ok()?;
+    Some(fingerprint(&der))
+}
+
+/// An unverified certificate must be the pinned one (when a pin is recorded).
+pub fn hold_to_pin(endpoint: &Endpoint, presented: Option<String>) -> DbResult<()> {
+    if endpoint.policy.verifies() {
+        return Ok(());
     }
-    Ok(stream)
+    let presented = presented.ok_or_else(|| {
+        DbError::new(
+            ErrorKind::Tls,
+            format!("the server at {} sent no certificate", endpoint.describe()),
+        )
+    })?;
+    match &endpoint.pin {
+        Some(pinned) if *pinned != presented => Err(certificate_changed(
+            &endpoint.describe(),
+            pinned,
+            &presented,
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The code of a failed TLS handshake (as opposed to a refused certificate pin).
 pub const HANDSHAKE_FAILED: &str = "tls_handshake";
 
-fn handshake_error(endpoint: &Endpoint, e: &native_tls::Error) -> DbError {
+pub fn handshake_error(endpoint: &Endpoint, e: &native_tls::Error) -> DbError {
     let mut err = DbError::new(
         ErrorKind::Tls,
         format!("TLS handshake with {} failed: {e}", endpoint.describe()),

@@ -77,6 +77,27 @@ pub async fn mongo() -> Arc<dyn Connection> {
     connect(&config, secret).await
 }
 
+/// The test SQL Server's URL: Babelfish from scripts/mssql-server.sh, or a real SQL Server
+/// named by the user; required like the others.
+pub fn mssql_url() -> String {
+    std::env::var("DBHIVE_TEST_MSSQL_URL").unwrap_or_else(|_| {
+        panic!(
+            "DBHIVE_TEST_MSSQL_URL is not set. These tests need a TDS server: run the README's \
+             test command (scripts/test.sh), or start scripts/mssql-server.sh and export the KEY=VALUE lines it prints \
+             (`while IFS== read -r k v; do export \"$k=$v\"; done < <(scripts/mssql-server.sh start)`)."
+        )
+    })
+}
+
+pub fn mssql_config() -> (ConnectionConfig, Option<Secret>) {
+    ConnectionConfig::from_url(&mssql_url()).expect("DBHIVE_TEST_MSSQL_URL parses")
+}
+
+pub async fn mssql() -> Arc<dyn Connection> {
+    let (config, secret) = mssql_config();
+    connect(&config, secret).await
+}
+
 /// Runs a Python script with the pymongo that scripts/mongo-server.sh installed beside the
 /// server; its stdout, or a failure with its stderr.
 pub fn pymongo(script: &str, args: &[&str]) -> String {

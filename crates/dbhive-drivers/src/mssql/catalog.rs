@@ -1,0 +1,721 @@
+//! The catalog from `sys.*`: databases, schemas, tables (row counts from sys.partitions),
+//! columns with identity, computed and default definitions, keys, indexes, foreign keys,
+//! triggers, routines, and the tree built on them. Each expansion is one batch, run in the
+//! database it is about (`USE` first: a pooled connection may have been elsewhere).
+
+use dbhive_core::pool::Pooled;
+use dbhive_core::schema::{table_folders, unknown_path};
+use dbhive_core::{
+    ColumnInfo, DatabaseInfo, DbError, DbResult, FolderKind, ForeignKeyInfo, IndexInfo, NodeKind,
+    PrimaryKey, SchemaInfo, SchemaNode, TableDescription, TableInfo, TableKind, TableRef,
+    TriggerInfo, Value,
+};
+
+use super::MssqlManager;
+
+/// `[name]`, with `]` doubled.
+pub fn quote(name: &str) -> String {
+    format!("[{}]", name.replace(']', "]]"))
+}
+
+/// `N'text'`, with `'` doubled.
+pub fn literal(text: &str) -> String {
+    format!("N'{}'", text.replace('\'', "''"))
+}
+
+/// `[schema].[name]` (dbo when no schema is given).
+pub fn qualified(t: &TableRef) -> String {
+    let schema = quote(t.schema.as_deref().unwrap_or("dbo"));
+    match &t.database {
+        Some(db) => format!("{}.{schema}.{}", quote(db), quote(&t.name)),
+        None => format!("{schema}.{}", quote(&t.name)),
+    }
+}
+
+fn object_id(t: &TableRef) -> String {
+    let two_part = format!(
+        "{}.{}",
+        quote(t.schema.as_deref().unwrap_or("dbo")),
+        quote(&t.name)
+    );
+    format!("OBJECT_ID({})", literal(&two_part))
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::Text(s) => Some(s.clone()),
+        Value::Int(n) => Some(n.to_string()),
+        Value::Decimal(d) => Some(d.clone()),
+        _ => None,
+    }
+}
+
+fn int(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Int(n) => Some(*n),
+        Value::Decimal(d) => d.split('.').next()?.parse().ok(),
+        Value::Bool(b) => Some(i64::from(*b)),
+        _ => None,
+    }
+}
+
+fn flag(v: Option<&Value>) -> bool {
+    int(v).unwrap_or(0) != 0
+}
+
+/// SQL Server's own spelling of a column type: `nvarchar(50)`, `decimal(10,2)`, `time(3)`.
+pub fn type_text(name: &str, max_length: i64, precision: i64, scale: i64) -> String {
+    let lower = name.to_ascii_lowercase();
+    match lower.as_str() {
+        "varchar" | "char" | "varbinary" | "binary" => {
+            if max_length < 0 {
+                format!("{name}(max)")
+            } else {
+                format!("{name}({max_length})")
+            }
+        }
+        "nvarchar" | "nchar" => {
+            if max_length < 0 {
+                format!("{name}(max)")
+            } else {
+                format!("{name}({})", max_length / 2)
+            }
+        }
+        "decimal" | "numeric" => format!("{name}({precision},{scale})"),
+        "time" | "datetime2" | "datetimeoffset" => format!("{name}({scale})"),
+        _ => name.to_string(),
+    }
+}
+
+pub struct Catalog {
+    conn: Pooled<MssqlManager>,
+    database: Option<String>,
+}
+
+struct Counts {
+    tables: i64,
+    views: i64,
+    procedures: i64,
+    functions: i64,
+}
+
+impl Catalog {
+    pub(crate) fn new(conn: Pooled<MssqlManager>, database: Option<String>) -> Catalog {
+        Catalog { conn, database }
+    }
+
+    async fn rows(&mut self, sql: &str) -> DbResult<Vec<Vec<Value>>> {
+        let batch = match &self.database {
+            Some(db) => format!("USE {};\n{sql}", quote(db)),
+            None => sql.to_string(),
+        };
+        self.conn.collect(&batch).await
+    }
+
+    pub async fn databases(&mut self) -> DbResult<Vec<DatabaseInfo>> {
+        // Sizes come from sys.master_files (8 kB pages); a server without it lists names.
+        let sized = "SELECT d.name, d.state_desc, (SELECT SUM(CAST(f.size AS bigint)) * 8192 FROM sys.master_files f WHERE f.database_id = d.database_id), CASE WHEN d.name = DB_NAME() THEN 1 ELSE 0 END FROM sys.databases d ORDER BY d.name";
+        let rows = match self.conn.collect(sized).await {
+            Ok(rows) => rows,
+            Err(_) => {
+                self.conn
+                    .collect("SELECT d.name, d.state_desc, NULL, CASE WHEN d.name = DB_NAME() THEN 1 ELSE 0 END FROM sys.databases d ORDER BY d.name")
+                    .await?
+            }
+        };
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let state = text(r.get(1)).unwrap_or_default();
+                DatabaseInfo {
+                    name: text(r.first()).unwrap_or_default(),
+                    size_bytes: int(r.get(2)).filter(|&n| n > 0),
+                    is_current: flag(r.get(3)),
+                    comment: (!state.eq_ignore_ascii_case("ONLINE") && !state.is_empty())
+                        .then_some(state),
+                }
+            })
+            .collect())
+    }
+
+    pub async fn schemas(&mut self) -> DbResult<Vec<SchemaInfo>> {
+        let rows = self
+            .rows("SELECT s.name, p.name, CASE WHEN s.name IN ('sys', 'INFORMATION_SCHEMA', 'guest') OR s.name LIKE 'db[_]%' THEN 1 ELSE 0 END FROM sys.schemas s LEFT JOIN sys.database_principals p ON p.principal_id = s.principal_id ORDER BY CASE WHEN s.name = 'dbo' THEN 0 ELSE 1 END, s.name")
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| SchemaInfo {
+                name: text(r.first()).unwrap_or_default(),
+                owner: text(r.get(1)),
+                is_system: flag(r.get(2)),
+                comment: None,
+            })
+            .collect())
+    }
+
+    async fn counts(&mut self, schema: &str) -> DbResult<Counts> {
+        let s = literal(schema);
+        let rows = self
+            .rows(&format!(
+                "SELECT SUM(CASE WHEN o.type = 'U' THEN 1 ELSE 0 END), SUM(CASE WHEN o.type = 'V' THEN 1 ELSE 0 END), SUM(CASE WHEN o.type IN ('P', 'PC') THEN 1 ELSE 0 END), SUM(CASE WHEN o.type IN ('FN', 'IF', 'TF', 'FS', 'FT') THEN 1 ELSE 0 END) FROM sys.objects o WHERE o.schema_id = SCHEMA_ID({s})"
+            ))
+            .await?;
+        let r = rows.first();
+        let at = |i: usize| r.and_then(|r| int(r.get(i))).unwrap_or(0);
+        Ok(Counts {
+            tables: at(0),
+            views: at(1),
+            procedures: at(2),
+            functions: at(3),
+        })
+    }
+
+    /// Tables (`Some(false)`), views (`Some(true)`) or both of a schema.
+    pub async fn tables(&mut self, schema: &str, views: Option<bool>) -> DbResult<Vec<TableInfo>> {
+        let types = match views {
+            Some(true) => "'V'",
+            Some(false) => "'U'",
+            None => "'U', 'V'",
+        };
+        let rows = self
+            .rows(&format!(
+                "SELECT o.name, o.type, p.rows, CAST(ep.value AS nvarchar(4000)) FROM sys.objects o LEFT JOIN (SELECT object_id, SUM(rows) AS rows FROM sys.partitions WHERE index_id IN (0, 1) GROUP BY object_id) p ON p.object_id = o.object_id LEFT JOIN sys.extended_properties ep ON ep.class = 1 AND ep.major_id = o.object_id AND ep.minor_id = 0 AND ep.name = 'MS_Description' WHERE o.schema_id = SCHEMA_ID({}) AND o.type IN ({types}) ORDER BY o.name",
+                literal(schema)
+            ))
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let view = text(r.get(1)).is_some_and(|t| t.trim() == "V");
+                TableInfo {
+                    schema: Some(schema.to_string()),
+                    name: text(r.first()).unwrap_or_default(),
+                    kind: if view {
+                        TableKind::View
+                    } else {
+                        TableKind::Table
+                    },
+                    row_estimate: if view { None } else { int(r.get(2)) },
+                    size_bytes: None,
+                    comment: text(r.get(3)),
+                    engine: None,
+                }
+            })
+            .collect())
+    }
+
+    /// Errors when the table does not exist (a table without columns does not either).
+    async fn exists(&mut self, t: &TableRef) -> DbResult<()> {
+        let rows = self.rows(&format!("SELECT {}", object_id(t))).await?;
+        if rows.first().and_then(|r| int(r.first())).is_none() {
+            return Err(DbError::not_found(format!(
+                "no table or view {} in database {}",
+                qualified(&TableRef {
+                    database: None,
+                    ..t.clone()
+                }),
+                self.database.as_deref().unwrap_or("(the login's default)")
+            )));
+        }
+        Ok(())
+    }
+
+    pub async fn columns(&mut self, t: &TableRef) -> DbResult<Vec<ColumnInfo>> {
+        let rows = self
+            .rows(&format!(
+                "SELECT c.name, c.column_id, TYPE_NAME(c.user_type_id), c.max_length, c.precision, c.scale, c.is_nullable, c.is_identity, CAST(ic.seed_value AS nvarchar(100)), CAST(ic.increment_value AS nvarchar(100)), c.is_computed, cc.definition, dc.definition, c.collation_name, CASE WHEN EXISTS (SELECT 1 FROM sys.index_columns x JOIN sys.indexes i ON i.object_id = x.object_id AND i.index_id = x.index_id WHERE i.is_primary_key = 1 AND x.object_id = c.object_id AND x.column_id = c.column_id) THEN 1 ELSE 0 END, CASE WHEN EXISTS (SELECT 1 FROM sys.index_columns x JOIN sys.indexes i ON i.object_id = x.object_id AND i.index_id = x.index_id WHERE i.is_unique = 1 AND x.is_included_column = 0 AND x.object_id = c.object_id AND x.column_id = c.column_id) THEN 1 ELSE 0 END, CAST(ep.value AS nvarchar(4000)) FROM sys.columns c LEFT JOIN sys.identity_columns ic ON ic.object_id = c.object_id AND ic.column_id = c.column_id LEFT JOIN sys.computed_columns cc ON cc.object_id = c.object_id AND cc.column_id = c.column_id LEFT JOIN sys.default_constraints dc ON dc.parent_object_id = c.object_id AND dc.parent_column_id = c.column_id LEFT JOIN sys.extended_properties ep ON ep.class = 1 AND ep.major_id = c.object_id AND ep.minor_id = c.column_id AND ep.name = 'MS_Description' WHERE c.object_id = {} ORDER BY c.column_id",
+                object_id(t)
+            ))
+            .await?;
+        if rows.is_empty() {
+            self.exists(t).await?;
+        }
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let ty = type_text(
+                    &text(r.get(2)).unwrap_or_default(),
+                    int(r.get(3)).unwrap_or(0),
+                    int(r.get(4)).unwrap_or(0),
+                    int(r.get(5)).unwrap_or(0),
+                );
+                let mut extra = Vec::new();
+                if flag(r.get(7)) {
+                    extra.push(format!(
+                        "IDENTITY({},{})",
+                        text(r.get(8)).unwrap_or_else(|| "1".into()),
+                        text(r.get(9)).unwrap_or_else(|| "1".into())
+                    ));
+                }
+                if flag(r.get(10)) {
+                    extra.push(format!("AS {}", text(r.get(11)).unwrap_or_default()));
+                }
+                if let Some(c) = text(r.get(13)) {
+                    extra.push(format!("COLLATE {c}"));
+                }
+                ColumnInfo {
+                    name: text(r.first()).unwrap_or_default(),
+                    ordinal: int(r.get(1)).unwrap_or(0) as u32,
+                    data_type: ty,
+                    nullable: flag(r.get(6)),
+                    default: text(r.get(12)),
+                    is_primary_key: flag(r.get(14)),
+                    is_unique: flag(r.get(15)),
+                    extra: (!extra.is_empty()).then(|| extra.join(" ")),
+                    comment: text(r.get(16)),
+                }
+            })
+            .collect())
+    }
+
+    pub async fn indexes(&mut self, t: &TableRef) -> DbResult<Vec<IndexInfo>> {
+        let rows = self
+            .rows(&format!(
+                "SELECT i.name, i.is_unique, i.is_primary_key, i.type_desc, i.filter_definition, i.index_id, COL_NAME(ic.object_id, ic.column_id), ic.is_descending_key, ic.is_included_column, i.is_unique_constraint FROM sys.indexes i JOIN sys.index_columns ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id WHERE i.object_id = {} AND i.type > 0 ORDER BY i.index_id, ic.is_included_column, ic.key_ordinal, ic.index_column_id",
+                object_id(t)
+            ))
+            .await?;
+        let mut out: Vec<(i64, IndexInfo, Vec<String>, bool)> = Vec::new();
+        for r in &rows {
+            let id = int(r.get(5)).unwrap_or(0);
+            if out.last().is_none_or(|(last, ..)| *last != id) {
+                out.push((
+                    id,
+                    IndexInfo {
+                        name: text(r.first()).unwrap_or_default(),
+                        columns: Vec::new(),
+                        is_unique: flag(r.get(1)),
+                        is_primary: flag(r.get(2)),
+                        method: text(r.get(3)),
+                        predicate: text(r.get(4)),
+                        definition: None,
+                    },
+                    Vec::new(),
+                    flag(r.get(9)),
+                ));
+            }
+            let Some((_, ix, included, _)) = out.last_mut() else {
+                continue;
+            };
+            let col = text(r.get(6)).unwrap_or_default();
+            if flag(r.get(8)) {
+                included.push(quote(&col));
+            } else if flag(r.get(7)) {
+                ix.columns.push(format!("{col} DESC"));
+            } else {
+                ix.columns.push(col);
+            }
+        }
+        Ok(out
+            .into_iter()
+            .map(|(_, mut ix, included, constraint)| {
+                ix.definition = Some(index_ddl(t, &ix, &included, constraint));
+                ix
+            })
+            .collect())
+    }
+
+    pub async fn foreign_keys(
+        &mut self,
+        t: &TableRef,
+        referencing: bool,
+    ) -> DbResult<Vec<ForeignKeyInfo>> {
+        let side = if referencing {
+            "fk.referenced_object_id"
+        } else {
+            "fk.parent_object_id"
+        };
+        let rows = self
+            .rows(&format!(
+                "SELECT fk.name, OBJECT_SCHEMA_NAME(fk.parent_object_id), OBJECT_NAME(fk.parent_object_id), COL_NAME(fkc.parent_object_id, fkc.parent_column_id), OBJECT_SCHEMA_NAME(fk.referenced_object_id), OBJECT_NAME(fk.referenced_object_id), COL_NAME(fkc.referenced_object_id, fkc.referenced_column_id), fk.update_referential_action_desc, fk.delete_referential_action_desc FROM sys.foreign_keys fk JOIN sys.foreign_key_columns fkc ON fkc.constraint_object_id = fk.object_id WHERE {side} = {} ORDER BY fk.name, fkc.constraint_column_id",
+                object_id(t)
+            ))
+            .await?;
+        let mut out: Vec<ForeignKeyInfo> = Vec::new();
+        for r in &rows {
+            let name = text(r.first()).unwrap_or_default();
+            if out.last().is_none_or(|f| f.name != name) {
+                let action = |v: Option<&Value>| {
+                    text(v)
+                        .unwrap_or_else(|| "NO_ACTION".into())
+                        .replace('_', " ")
+                };
+                out.push(ForeignKeyInfo {
+                    name,
+                    schema: text(r.get(1)),
+                    table: text(r.get(2)).unwrap_or_default(),
+                    columns: Vec::new(),
+                    referenced_schema: text(r.get(4)),
+                    referenced_table: text(r.get(5)).unwrap_or_default(),
+                    referenced_columns: Vec::new(),
+                    on_update: action(r.get(7)),
+                    on_delete: action(r.get(8)),
+                });
+            }
+            if let Some(f) = out.last_mut() {
+                f.columns.push(text(r.get(3)).unwrap_or_default());
+                f.referenced_columns
+                    .push(text(r.get(6)).unwrap_or_default());
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn triggers(&mut self, t: &TableRef) -> DbResult<Vec<TriggerInfo>> {
+        let rows = self
+            .rows(&format!(
+                "SELECT tr.name, CASE WHEN tr.is_instead_of_trigger = 1 THEN 'INSTEAD OF' ELSE 'AFTER' END, OBJECT_DEFINITION(tr.object_id), tr.is_disabled FROM sys.triggers tr WHERE tr.parent_id = {} ORDER BY tr.name",
+                object_id(t)
+            ))
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| TriggerInfo {
+                name: text(r.first()).unwrap_or_default(),
+                timing: text(r.get(1)).map(|t| {
+                    if flag(r.get(3)) {
+                        format!("{t} (disabled)")
+                    } else {
+                        t
+                    }
+                }),
+                definition: text(r.get(2)),
+            })
+            .collect())
+    }
+
+    async fn routines(
+        &mut self,
+        schema: &str,
+        procedures: bool,
+    ) -> DbResult<Vec<(String, String)>> {
+        let types = if procedures {
+            "'P', 'PC'"
+        } else {
+            "'FN', 'IF', 'TF', 'FS', 'FT'"
+        };
+        let rows = self
+            .rows(&format!(
+                "SELECT o.name, o.type_desc FROM sys.objects o WHERE o.schema_id = SCHEMA_ID({}) AND o.type IN ({types}) ORDER BY o.name",
+                literal(schema)
+            ))
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let kind = text(r.get(1))
+                    .unwrap_or_default()
+                    .to_lowercase()
+                    .replace('_', " ");
+                (text(r.first()).unwrap_or_default(), kind)
+            })
+            .collect())
+    }
+
+    pub async fn describe(&mut self, t: &TableRef) -> DbResult<TableDescription> {
+        let columns = self.columns(t).await?;
+        let schema = t.schema.clone().unwrap_or_else(|| "dbo".into());
+        let table = self
+            .tables(&schema, None)
+            .await?
+            .into_iter()
+            .find(|x| x.name == t.name)
+            .ok_or_else(|| DbError::not_found(format!("no table {}", qualified(t))))?;
+        let indexes = self.indexes(t).await?;
+        let primary_key = indexes.iter().find(|i| i.is_primary).map(|i| PrimaryKey {
+            name: Some(i.name.clone()),
+            columns: i.columns.clone(),
+        });
+        Ok(TableDescription {
+            table,
+            columns,
+            primary_key,
+            foreign_keys: self.foreign_keys(t, false).await?,
+            referenced_by: self.foreign_keys(t, true).await?,
+            triggers: self.triggers(t).await?,
+            indexes,
+        })
+    }
+
+    /// The script that recreates a table: CREATE TABLE with its columns, keys and checks,
+    /// then its other indexes and foreign keys. Views, procedures, functions and triggers
+    /// are their own definition (OBJECT_DEFINITION).
+    pub async fn ddl(&mut self, t: &TableRef) -> DbResult<String> {
+        let local = TableRef {
+            database: None,
+            ..t.clone()
+        };
+        let rows = self
+            .rows(&format!(
+                "SELECT o.type, OBJECT_DEFINITION(o.object_id) FROM sys.objects o WHERE o.object_id = {}",
+                object_id(t)
+            ))
+            .await?;
+        let Some(row) = rows.first() else {
+            return Err(DbError::not_found(format!(
+                "no object {}",
+                qualified(&local)
+            )));
+        };
+        if text(row.first()).is_some_and(|ty| ty.trim() != "U") {
+            let def = text(row.get(1)).unwrap_or_default();
+            return Ok(format!("{}\nGO\n", def.trim_end()));
+        }
+        let columns = self.columns(t).await?;
+        let indexes = self.indexes(t).await?;
+        let fks = self.foreign_keys(t, false).await?;
+        let mut out = format!("CREATE TABLE {} (\n", qualified(&local));
+        let mut lines: Vec<String> = columns.iter().map(column_ddl).collect();
+        for ix in indexes.iter().filter(|i| i.is_primary) {
+            lines.push(format!(
+                "    CONSTRAINT {} PRIMARY KEY {}({})",
+                quote(&ix.name),
+                ix.method.as_deref().unwrap_or("CLUSTERED"),
+                key_list(&ix.columns)
+            ));
+        }
+        out.push_str(&lines.join(",\n"));
+        out.push_str("\n);\n");
+        for ix in indexes.iter().filter(|i| !i.is_primary) {
+            if let Some(d) = &ix.definition {
+                out.push_str(d);
+                out.push_str(";\n");
+            }
+        }
+        for f in &fks {
+            out.push_str(&format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {}.{} ({}) ON UPDATE {} ON DELETE {};\n",
+                qualified(&local),
+                quote(&f.name),
+                f.columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", "),
+                quote(f.referenced_schema.as_deref().unwrap_or("dbo")),
+                quote(&f.referenced_table),
+                f.referenced_columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", "),
+                f.on_update,
+                f.on_delete
+            ));
+        }
+        Ok(out)
+    }
+
+    pub async fn list_children(&mut self, path: &[String]) -> DbResult<Vec<SchemaNode>> {
+        match path {
+            [] => Ok(self
+                .databases()
+                .await?
+                .into_iter()
+                .map(|d| {
+                    let mut n = SchemaNode::new(NodeKind::Database, d.name, path);
+                    n.size_bytes = d.size_bytes;
+                    n.detail = if d.is_current {
+                        Some("current".into())
+                    } else {
+                        d.comment
+                    };
+                    n
+                })
+                .collect()),
+            [_db] => Ok(self
+                .schemas()
+                .await?
+                .into_iter()
+                .map(|s| {
+                    let mut n = SchemaNode::new(NodeKind::Schema, s.name, path);
+                    n.detail = if s.is_system {
+                        Some("system".into())
+                    } else {
+                        s.owner
+                    };
+                    n
+                })
+                .collect()),
+            [_db, schema] => {
+                let c = self.counts(schema).await?;
+                Ok(vec![
+                    SchemaNode::folder(FolderKind::Tables, path, Some(c.tables)),
+                    SchemaNode::folder(FolderKind::Views, path, Some(c.views)),
+                    SchemaNode::folder(FolderKind::Procedures, path, Some(c.procedures)),
+                    SchemaNode::folder(FolderKind::Functions, path, Some(c.functions)),
+                ])
+            }
+            [db, schema, folder] => match FolderKind::from_key(folder) {
+                Some(f @ (FolderKind::Tables | FolderKind::Views)) => Ok(self
+                    .tables(schema, Some(f == FolderKind::Views))
+                    .await?
+                    .iter()
+                    .map(|t| SchemaNode::for_table(t, path, Some(db)))
+                    .collect()),
+                Some(f @ (FolderKind::Procedures | FolderKind::Functions)) => {
+                    let procedures = f == FolderKind::Procedures;
+                    Ok(self
+                        .routines(schema, procedures)
+                        .await?
+                        .into_iter()
+                        .map(|(name, kind)| {
+                            let node = if procedures {
+                                NodeKind::Procedure
+                            } else {
+                                NodeKind::Function
+                            };
+                            let mut n = SchemaNode::new(node, name.clone(), path);
+                            n.detail = Some(kind);
+                            n.table = Some(TableRef {
+                                database: Some(db.clone()),
+                                schema: Some(schema.clone()),
+                                name,
+                            });
+                            n
+                        })
+                        .collect())
+                }
+                _ => Err(unknown_path(path)),
+            },
+            [db, schema, folder, name] => {
+                let table = TableRef {
+                    database: Some(db.clone()),
+                    schema: Some(schema.clone()),
+                    name: name.clone(),
+                };
+                let folders = match FolderKind::from_key(folder) {
+                    Some(FolderKind::Tables) => table_folders(path),
+                    Some(FolderKind::Views) => Vec::new(),
+                    _ => return Err(unknown_path(path)),
+                };
+                let mut out: Vec<SchemaNode> = self
+                    .columns(&table)
+                    .await?
+                    .iter()
+                    .map(|c| SchemaNode::for_column(c, path))
+                    .collect();
+                out.extend(folders);
+                Ok(out)
+            }
+            [db, schema, _, name, part] => {
+                let table = TableRef {
+                    database: Some(db.clone()),
+                    schema: Some(schema.clone()),
+                    name: name.clone(),
+                };
+                match FolderKind::from_key(part) {
+                    Some(FolderKind::Indexes) => Ok(self
+                        .indexes(&table)
+                        .await?
+                        .iter()
+                        .map(|i| {
+                            let mut n = SchemaNode::for_index(i, path);
+                            if let (Some(d), Some(m)) = (&mut n.detail, &i.method) {
+                                d.push_str(&format!(" {}", m.to_lowercase()));
+                            }
+                            n
+                        })
+                        .collect()),
+                    Some(FolderKind::ForeignKeys) => Ok(self
+                        .foreign_keys(&table, false)
+                        .await?
+                        .iter()
+                        .map(|f| SchemaNode::for_foreign_key(f, path))
+                        .collect()),
+                    Some(FolderKind::Triggers) => Ok(self
+                        .triggers(&table)
+                        .await?
+                        .iter()
+                        .map(|t| SchemaNode::for_trigger(t, path))
+                        .collect()),
+                    _ => Err(unknown_path(path)),
+                }
+            }
+            _ => Err(unknown_path(path)),
+        }
+    }
+}
+
+/// Key columns as `[a], [b] DESC`.
+fn key_list(columns: &[String]) -> String {
+    columns
+        .iter()
+        .map(|c| match c.strip_suffix(" DESC") {
+            Some(name) => format!("{} DESC", quote(name)),
+            None => quote(c),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn index_ddl(t: &TableRef, ix: &IndexInfo, included: &[String], constraint: bool) -> String {
+    let local = TableRef {
+        database: None,
+        ..t.clone()
+    };
+    let kind = ix.method.as_deref().unwrap_or("NONCLUSTERED");
+    if constraint {
+        return format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE {kind} ({})",
+            qualified(&local),
+            quote(&ix.name),
+            key_list(&ix.columns)
+        );
+    }
+    let mut s = format!(
+        "CREATE {}{kind} INDEX {} ON {} ({})",
+        if ix.is_unique { "UNIQUE " } else { "" },
+        quote(&ix.name),
+        qualified(&local),
+        key_list(&ix.columns)
+    );
+    if !included.is_empty() {
+        s.push_str(&format!(" INCLUDE ({})", included.join(", ")));
+    }
+    if let Some(p) = &ix.predicate {
+        s.push_str(&format!(" WHERE {p}"));
+    }
+    s
+}
+
+fn column_ddl(c: &ColumnInfo) -> String {
+    let extra = c.extra.as_deref().unwrap_or("");
+    // A computed column is its expression alone.
+    if let Some(i) = extra.find("AS ") {
+        return format!("    {} {}", quote(&c.name), &extra[i..]);
+    }
+    let mut s = format!("    {} {}", quote(&c.name), c.data_type);
+    if let Some(collate) = extra.find("COLLATE ") {
+        s.push(' ');
+        s.push_str(&extra[collate..]);
+    }
+    if let Some(i) = extra.find("IDENTITY(") {
+        let end = extra[i..]
+            .find(')')
+            .map(|e| i + e + 1)
+            .unwrap_or(extra.len());
+        s.push(' ');
+        s.push_str(&extra[i..end]);
+    }
+    s.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
+    if let Some(d) = &c.default {
+        s.push_str(&format!(" DEFAULT {d}"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_quoted_for_t_sql() {
+        assert_eq!(quote("my]table"), "[my]]table]");
+        assert_eq!(literal("it's"), "N'it''s'");
+        let t = TableRef {
+            database: None,
+            schema: Some("s p".into()),
+            name: "select".into(),
+        };
+        assert_eq!(qualified(&t), "[s p].[select]");
+        assert_eq!(object_id(&t), "OBJECT_ID(N'[s p].[select]')");
+        assert_eq!(type_text("nvarchar", -1, 0, 0), "nvarchar(max)");
+        assert_eq!(type_text("nchar", 20, 0, 0), "nchar(10)");
+        assert_eq!(type_text("decimal", 9, 10, 2), "decimal(10,2)");
+        assert_eq!(type_text("datetime2", 8, 27, 7), "datetime2(7)");
+        assert_eq!(type_text("int", 4, 10, 0), "int");
+    }
+}
