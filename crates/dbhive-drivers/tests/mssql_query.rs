@@ -153,3 +153,201 @@ async fn errors_keep_their_place_and_line_and_the_session_goes_on() {
     let out = run_on(&s, "SELECT 42").await.ok();
     assert_eq!(*out.scalar(), Value::Int(42));
 }
+
+/// A statement that runs for half a minute: `WAITFOR DELAY` on SQL Server; Babelfish has no
+/// WAITFOR, so PostgreSQL's sleep through it. DBHIVE_TEST_MSSQL_LONG_QUERY overrides both.
+async fn long_query(session: &Arc<dyn Session>) -> String {
+    if let Ok(q) = std::env::var("DBHIVE_TEST_MSSQL_LONG_QUERY") {
+        return q;
+    }
+    if is_babelfish(session).await {
+        "EXEC pg_catalog.pg_sleep 30".into()
+    } else {
+        "WAITFOR DELAY '00:00:30'".into()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_stops_the_statement_on_the_server_and_the_session_goes_on() {
+    let conn = mssql().await;
+    let s = session(&conn).await;
+    let spid = run_on(&s, "SELECT @@SPID").await.ok().scalar().clone();
+    let long = long_query(&s).await;
+    let started = std::time::Instant::now();
+    let mut stream = s.clone().execute(long, QueryOptions::default());
+    let handle = stream.handle();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    handle.cancel();
+    let mut cancelled = false;
+    while let Some(e) = within("the cancelled statement", stream.next()).await {
+        if let QueryEvent::Done { cancelled: c, .. } = e {
+            cancelled = c;
+        }
+    }
+    assert!(cancelled, "the run ends as cancelled");
+    // Nothing of it runs on the server any more. SQL Server acknowledges the attention and
+    // keeps the session; Babelfish reads it only after the statement, so DB-Hive ends the
+    // session with KILL after its grace period.
+    let Value::Int(spid) = spid else {
+        panic!("@@SPID is {spid:?}")
+    };
+    let check = if is_babelfish(&s).await {
+        format!(
+            "SELECT COUNT(*) FROM sys.dm_exec_sessions WHERE session_id = {spid} AND status = 'active'"
+        )
+    } else {
+        format!("SELECT COUNT(*) FROM sys.dm_exec_requests WHERE session_id = {spid}")
+    };
+    let mut left = Value::Int(1);
+    for _ in 0..50 {
+        left = run(&conn, &check).await.ok().scalar().clone();
+        if left == Value::Int(0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        left,
+        Value::Int(0),
+        "the statement still runs on the server"
+    );
+    // Not a speed bound: the statement would have run 30 s.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(25),
+        "the statement ran to its end instead of being stopped"
+    );
+    let out = run_on(&s, "SELECT 7").await.ok();
+    assert_eq!(
+        *out.scalar(),
+        Value::Int(7),
+        "the session is usable after a cancel"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_type_reads_as_ssms_shows_it() {
+    let conn = mssql().await;
+    let s = session(&conn).await;
+    let bbf = is_babelfish(&s).await;
+    let out = run_on(
+        &s,
+        "CREATE TABLE #ty (
+            ti tinyint, si smallint, i int, bi bigint, b bit,
+            d decimal(38,10), n numeric(5,0), m money, sm smallmoney, r real, f float,
+            dt date, t0 time(0), t7 time(7), dtm datetime, d2 datetime2(3), sdt smalldatetime,
+            dto datetimeoffset(7), c char(5), vc varchar(20), nc nchar(3), nv nvarchar(max),
+            vb varbinary(max), g uniqueidentifier, x xml, v sql_variant, e varchar(5)
+        )
+        INSERT INTO #ty VALUES (
+            255, -32768, -2147483648, -9223372036854775808, 1,
+            -1234567890123456789012345678.0123456789, 99999, -922337203685477.5808, 214748.3647,
+            3.5, 1.0E+100,
+            '0001-01-01', '23:59:59', '12:34:56.1234567', '1753-01-01 00:00:00.003',
+            '2024-02-29 13:14:15.123', '2079-06-06 23:59:00',
+            '2024-02-29 13:14:15.1234567 +05:30', 'ab', 'caf' + CHAR(233), N'日本', N'🐝 bee',
+            0x00FF10, '6F9619FF-8B86-D011-B42D-00C04FC964FF', '<a b=\"1\">x</a>', CAST(42 AS int), ''
+        )
+        INSERT INTO #ty (ti) VALUES (NULL)
+        SELECT * FROM #ty",
+    )
+    .await
+    .ok();
+    let set = out
+        .results
+        .iter()
+        .find(|r| r.has_columns)
+        .expect("a result");
+    let col = |name: &str| {
+        set.columns
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap_or_else(|| panic!("column {name}"))
+    };
+    let at = |name: &str| cell(&set.rows[0][col(name)]);
+    let expect = [
+        ("ti", "255"),
+        ("si", "-32768"),
+        ("i", "-2147483648"),
+        ("bi", "-9223372036854775808"),
+        ("b", "1"),
+        ("d", "-1234567890123456789012345678.0123456789"),
+        ("n", "99999"),
+        ("m", "-922337203685477.5808"),
+        ("sm", "214748.3647"),
+        ("r", "3.5"),
+        ("f", "1e100"),
+        ("dt", "0001-01-01"),
+        ("t0", "23:59:59"),
+        ("dtm", "1753-01-01 00:00:00.003"),
+        ("d2", "2024-02-29 13:14:15.123"),
+        ("sdt", "2079-06-06 23:59:00"),
+        ("c", "ab   "),
+        ("vc", "café"),
+        ("nc", "日本 "),
+        ("nv", "🐝 bee"),
+        ("vb", "0x00FF10"),
+        ("g", "6F9619FF-8B86-D011-B42D-00C04FC964FF"),
+        ("x", "<a b=\"1\">x</a>"),
+        ("v", "42"),
+        ("e", ""),
+    ];
+    for (name, want) in expect {
+        assert_eq!(at(name), want, "{name}");
+    }
+    // Babelfish keeps microseconds where SQL Server keeps 100 ns.
+    let (t7, dto) = if bbf {
+        ("12:34:56.1234570", "2024-02-29 13:14:15.1234570 +05:30")
+    } else {
+        ("12:34:56.1234567", "2024-02-29 13:14:15.1234567 +05:30")
+    };
+    assert_eq!(at("t7"), t7);
+    assert_eq!(at("dto"), dto);
+    // NULL is not the empty string.
+    assert_eq!(set.rows[1][col("e")], Value::Null);
+    assert_eq!(set.rows[0][col("e")], Value::Text(String::new()));
+    let ty = |name: &str| set.columns[col(name)].type_name.clone();
+    // The wire's DECIMALN and NUMERICN are the same type; servers pick either.
+    assert!(
+        ["decimal(38,10)", "numeric(38,10)"].contains(&ty("d").as_str()),
+        "{}",
+        ty("d")
+    );
+    assert_eq!(ty("t7"), "time(7)");
+    assert_eq!(ty("nv"), "nvarchar(max)");
+    assert_eq!(ty("vc"), "varchar(20)");
+    assert_eq!(ty("g"), "uniqueidentifier");
+}
+
+/// 1,000,000 rows (n = 1..1000000) from six cross-joined digit lists, on any server.
+const MILLION: &str = "WITH d(x) AS (SELECT x FROM (VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)) AS v(x)) SELECT 1 + a.x + 10 * b.x + 100 * c.x + 1000 * e.x + 10000 * f.x + 100000 * g.x AS n, N'row' AS t FROM d a CROSS JOIN d b CROSS JOIN d c CROSS JOIN d e CROSS JOIN d f CROSS JOIN d g";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_million_rows_stream_in_batches() {
+    let conn = mssql().await;
+    let s = session(&conn).await;
+    let mut stream = s.clone().execute(MILLION.into(), QueryOptions::default());
+    let mut rows = 0u64;
+    let mut batches = 0;
+    let mut sum: i64 = 0;
+    while let Some(e) = within("a million rows", stream.next()).await {
+        match e {
+            QueryEvent::Rows(b) => {
+                batches += 1;
+                for r in b.rows() {
+                    rows += 1;
+                    if let Value::Int(n) = r[0] {
+                        sum += n;
+                    }
+                }
+            }
+            QueryEvent::Error(e) => panic!("{e}"),
+            _ => {}
+        }
+    }
+    assert_eq!(rows, 1_000_000);
+    assert_eq!(sum, 500_000_500_000, "every n from 1 to 1,000,000 once");
+    assert!(
+        batches > 10,
+        "rows arrive in many batches, not at the end ({batches})"
+    );
+}

@@ -32,13 +32,17 @@ pub fn qualified(t: &TableRef) -> String {
     }
 }
 
-fn object_id(t: &TableRef) -> String {
-    let two_part = format!(
+/// `N'[schema].[name]'`, as OBJECT_ID and IDENT_SEED take a name.
+fn name_literal(t: &TableRef) -> String {
+    literal(&format!(
         "{}.{}",
         quote(t.schema.as_deref().unwrap_or("dbo")),
         quote(&t.name)
-    );
-    format!("OBJECT_ID({})", literal(&two_part))
+    ))
+}
+
+fn object_id(t: &TableRef) -> String {
+    format!("OBJECT_ID({})", name_literal(t))
 }
 
 fn text(v: Option<&Value>) -> Option<String> {
@@ -195,7 +199,12 @@ impl Catalog {
                     } else {
                         TableKind::Table
                     },
-                    row_estimate: if view { None } else { int(r.get(2)) },
+                    // Babelfish counts -1 for tables it has not analysed: unknown, not negative.
+                    row_estimate: if view {
+                        None
+                    } else {
+                        int(r.get(2)).filter(|&n| n >= 0)
+                    },
                     size_bytes: None,
                     comment: text(r.get(3)),
                     engine: None,
@@ -223,8 +232,9 @@ impl Catalog {
     pub async fn columns(&mut self, t: &TableRef) -> DbResult<Vec<ColumnInfo>> {
         let rows = self
             .rows(&format!(
-                "SELECT c.name, c.column_id, TYPE_NAME(c.user_type_id), c.max_length, c.precision, c.scale, c.is_nullable, c.is_identity, CAST(ic.seed_value AS nvarchar(100)), CAST(ic.increment_value AS nvarchar(100)), c.is_computed, cc.definition, dc.definition, c.collation_name, CASE WHEN EXISTS (SELECT 1 FROM sys.index_columns x JOIN sys.indexes i ON i.object_id = x.object_id AND i.index_id = x.index_id WHERE i.is_primary_key = 1 AND x.object_id = c.object_id AND x.column_id = c.column_id) THEN 1 ELSE 0 END, CASE WHEN EXISTS (SELECT 1 FROM sys.index_columns x JOIN sys.indexes i ON i.object_id = x.object_id AND i.index_id = x.index_id WHERE i.is_unique = 1 AND x.is_included_column = 0 AND x.object_id = c.object_id AND x.column_id = c.column_id) THEN 1 ELSE 0 END, CAST(ep.value AS nvarchar(4000)) FROM sys.columns c LEFT JOIN sys.identity_columns ic ON ic.object_id = c.object_id AND ic.column_id = c.column_id LEFT JOIN sys.computed_columns cc ON cc.object_id = c.object_id AND cc.column_id = c.column_id LEFT JOIN sys.default_constraints dc ON dc.parent_object_id = c.object_id AND dc.parent_column_id = c.column_id LEFT JOIN sys.extended_properties ep ON ep.class = 1 AND ep.major_id = c.object_id AND ep.minor_id = c.column_id AND ep.name = 'MS_Description' WHERE c.object_id = {} ORDER BY c.column_id",
-                object_id(t)
+                "SELECT c.name, c.column_id, TYPE_NAME(c.user_type_id), c.max_length, c.precision, c.scale, c.is_nullable, c.is_identity, CAST(COALESCE(ic.seed_value, CASE WHEN c.is_identity = 1 THEN IDENT_SEED({name}) END) AS nvarchar(100)), CAST(COALESCE(ic.increment_value, CASE WHEN c.is_identity = 1 THEN IDENT_INCR({name}) END) AS nvarchar(100)), c.is_computed, cc.definition, dc.definition, c.collation_name, CASE WHEN EXISTS (SELECT 1 FROM sys.index_columns x JOIN sys.indexes i ON i.object_id = x.object_id AND i.index_id = x.index_id WHERE i.is_primary_key = 1 AND x.object_id = c.object_id AND x.column_id = c.column_id) THEN 1 ELSE 0 END, CASE WHEN EXISTS (SELECT 1 FROM sys.index_columns x JOIN sys.indexes i ON i.object_id = x.object_id AND i.index_id = x.index_id WHERE i.is_unique = 1 AND x.is_included_column = 0 AND x.object_id = c.object_id AND x.column_id = c.column_id) THEN 1 ELSE 0 END, CAST(ep.value AS nvarchar(4000)) FROM sys.columns c LEFT JOIN sys.identity_columns ic ON ic.object_id = c.object_id AND ic.column_id = c.column_id LEFT JOIN sys.computed_columns cc ON cc.object_id = c.object_id AND cc.column_id = c.column_id LEFT JOIN sys.default_constraints dc ON dc.parent_object_id = c.object_id AND dc.parent_column_id = c.column_id LEFT JOIN sys.extended_properties ep ON ep.class = 1 AND ep.major_id = c.object_id AND ep.minor_id = c.column_id AND ep.name = 'MS_Description' WHERE c.object_id = {id} ORDER BY c.column_id",
+                name = name_literal(t),
+                id = object_id(t)
             ))
             .await?;
         if rows.is_empty() {
@@ -466,6 +476,12 @@ impl Catalog {
         let fks = self.foreign_keys(t, false).await?;
         let mut out = format!("CREATE TABLE {} (\n", qualified(&local));
         let mut lines: Vec<String> = columns.iter().map(column_ddl).collect();
+        for (name, definition) in self.checks(t).await? {
+            lines.push(format!(
+                "    CONSTRAINT {} CHECK {definition}",
+                quote(&name)
+            ));
+        }
         for ix in indexes.iter().filter(|i| i.is_primary) {
             lines.push(format!(
                 "    CONSTRAINT {} PRIMARY KEY {}({})",
@@ -496,6 +512,24 @@ impl Catalog {
             ));
         }
         Ok(out)
+    }
+
+    async fn checks(&mut self, t: &TableRef) -> DbResult<Vec<(String, String)>> {
+        let rows = self
+            .rows(&format!(
+                "SELECT name, definition FROM sys.check_constraints WHERE parent_object_id = {} ORDER BY name",
+                object_id(t)
+            ))
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    text(r.first()).unwrap_or_default(),
+                    text(r.get(1)).unwrap_or_default(),
+                )
+            })
+            .collect())
     }
 
     pub async fn list_children(&mut self, path: &[String]) -> DbResult<Vec<SchemaNode>> {

@@ -229,6 +229,13 @@ impl RawConn {
             wire,
         };
         e.step("logging in", conn.login(&payload, p)).await?;
+        // SQL Server puts the session id in every packet header; Babelfish sends 0 there.
+        if conn.spid == 0 {
+            let rows = conn.collect("SELECT @@SPID").await?;
+            if let Some(Value::Int(n)) = rows.first().and_then(|r| r.first()) {
+                conn.spid = u16::try_from(*n).unwrap_or(0);
+            }
+        }
         Ok(conn)
     }
 
@@ -263,7 +270,7 @@ impl RawConn {
             err.kind = match m.number {
                 4060 => ErrorKind::NotFound,
                 _ if err.kind == ErrorKind::Query => ErrorKind::Auth,
-                other => errors::kind_for(other),
+                other => errors::kind_for(other, &m.message),
             };
             if m.number == 18456 {
                 err.hint = Some(format!(

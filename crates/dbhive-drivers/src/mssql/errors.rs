@@ -8,12 +8,23 @@ use super::tokens::ServerMessage;
 /// Messages of severity above this are errors (SQL Server's own rule).
 pub const MAX_INFO_CLASS: u8 = 10;
 
-pub fn kind_for(number: i32) -> ErrorKind {
+/// Babelfish reports nearly every error as this number, with PostgreSQL's message.
+const BABELFISH_GENERIC: i32 = 33557097;
+
+pub fn kind_for(number: i32, message: &str) -> ErrorKind {
+    if number == BABELFISH_GENERIC {
+        return if message.contains("does not exist") {
+            ErrorKind::NotFound
+        } else if message.starts_with("syntax error") {
+            ErrorKind::Syntax
+        } else {
+            ErrorKind::Query
+        };
+    }
     match number {
         102 | 103 | 105 | 156 | 170 | 319 | 1038 => ErrorKind::Syntax,
-        // 208 invalid object, 207 invalid column, 2812 no such procedure, 4060 database;
-        // Babelfish reports a missing table as 33557097.
-        207 | 208 | 2812 | 911 | 4060 | 15151 | 3701 | 33557097 => ErrorKind::NotFound,
+        // 208 invalid object, 207 invalid column, 2812 no such procedure, 4060 database.
+        207 | 208 | 2812 | 911 | 4060 | 15151 | 3701 => ErrorKind::NotFound,
         18456 | 18452 | 18486 | 18487 | 18488 => ErrorKind::Auth,
         229 | 230 | 262 | 297 | 300 | 916 | 15247 => ErrorKind::Permission,
         547 | 2601 | 2627 | 515 | 2628 | 8152 => ErrorKind::Constraint,
@@ -66,7 +77,7 @@ fn line_start(text: &str, line: i32) -> Option<u32> {
 /// the editor's text, not into the batch.
 pub fn to_error(m: &ServerMessage, script: Option<(&str, i32)>) -> DbError {
     let line_offset = script.map(|s| s.1).unwrap_or(0);
-    let mut e = DbError::new(kind_for(m.number), m.message.clone())
+    let mut e = DbError::new(kind_for(m.number, &m.message), m.message.clone())
         .with_code(m.number.to_string())
         .with_detail(Some(heading(m, line_offset)));
     // Within a procedure the line is the procedure's, not the script's.
@@ -127,8 +138,13 @@ mod tests {
             e.detail.as_deref(),
             Some("Msg 8134, Level 16, State 1, Procedure p, Line 3")
         );
-        assert_eq!(kind_for(208), ErrorKind::NotFound);
-        assert_eq!(kind_for(2627), ErrorKind::Constraint);
+        assert_eq!(kind_for(208, ""), ErrorKind::NotFound);
+        assert_eq!(kind_for(2627, ""), ErrorKind::Constraint);
+        assert_eq!(
+            kind_for(33557097, "relation \"t\" does not exist"),
+            ErrorKind::NotFound
+        );
+        assert_eq!(kind_for(33557097, "division by zero"), ErrorKind::Query);
     }
 
     #[test]
