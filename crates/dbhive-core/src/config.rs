@@ -15,6 +15,8 @@ use zeroize::Zeroize;
 
 use crate::error::{DbError, DbResult, ErrorKind};
 
+pub mod ado;
+
 /// The database engines DB-Hive speaks to. The core names them only as tags; everything
 /// engine-specific lives in the drivers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -106,7 +108,10 @@ pub enum TlsMode {
 impl TlsMode {
     pub fn default_for(engine: Engine) -> TlsMode {
         match engine {
-            Engine::Postgres | Engine::Mysql | Engine::Mssql => TlsMode::Prefer,
+            Engine::Postgres | Engine::Mysql => TlsMode::Prefer,
+            // SQL Server's own drivers encrypt and verify by default (Encrypt=True), and
+            // its login carries the password: verified TLS is the only default that can send it.
+            Engine::Mssql => TlsMode::VerifyFull,
             Engine::Sqlite | Engine::Mongodb => TlsMode::Disable,
         }
     }
@@ -257,6 +262,9 @@ impl ConnectionConfig {
     /// is returned separately and never stored in the config.
     pub fn from_url(input: &str) -> DbResult<(ConnectionConfig, Option<Secret>)> {
         let input = input.trim();
+        if ado::looks_like_ado(input) {
+            return ado::parse(input);
+        }
         let Some((scheme, rest)) = split_scheme(input) else {
             if looks_like_sqlite_path(input) {
                 return Ok((ConnectionConfig::sqlite(input), None));
@@ -317,6 +325,11 @@ impl ConnectionConfig {
             apply_query(&mut config, query)?;
         }
         Ok((config, secret))
+    }
+
+    /// SQL Server's ADO.NET connection string for the config, without the password.
+    pub fn to_connection_string(&self) -> Option<String> {
+        (self.engine == Engine::Mssql).then(|| ado::render(self))
     }
 
     /// Renders the config as a URL, without any secret. `from_url(to_url())` gives the same
@@ -564,6 +577,7 @@ fn parse_hosts(config: &mut ConnectionConfig, hostport: &str) -> DbResult<()> {
 }
 
 fn apply_query(config: &mut ConnectionConfig, query: &str) -> DbResult<()> {
+    let mut trust_server_certificate = false;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let key = decode(k, "parameter name")?;
@@ -577,6 +591,15 @@ fn apply_query(config: &mut ConnectionConfig, query: &str) -> DbResult<()> {
             && (TLS_KEYS.contains(&lower.as_str()) || lower == "user")
         {
             return Err(url_error(&format!("{key} does not apply to a SQLite file")));
+        } else if config.engine == Engine::Mssql && lower == "encrypt" {
+            config.tls = ado::encrypt_mode(&value).ok_or_else(|| {
+                url_error(&format!(
+                    "unknown Encrypt value '{value}' (use mandatory, optional or strict, or a TLS mode)"
+                ))
+            })?;
+        } else if config.engine == Engine::Mssql && lower == "trustservercertificate" {
+            trust_server_certificate = parse_bool(&value)
+                .ok_or_else(|| url_error("TrustServerCertificate must be true or false"))?;
         } else if TLS_KEYS.contains(&lower.as_str()) {
             config.tls = TlsMode::parse(&value).ok_or_else(|| {
                 url_error(&format!(
@@ -624,6 +647,9 @@ fn apply_query(config: &mut ConnectionConfig, query: &str) -> DbResult<()> {
         } else {
             config.options.insert(key, value);
         }
+    }
+    if trust_server_certificate {
+        ado::trust_server_certificate(config);
     }
     Ok(())
 }

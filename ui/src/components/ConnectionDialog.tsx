@@ -18,7 +18,7 @@ const ENGINES: { engine: Engine; label: string; logo: string }[] = [
 ];
 
 export const DEFAULT_PORT: Record<Engine, number | null> = { postgres: 5432, mysql: 3306, sqlite: null, mongodb: 27017, mssql: 1433 };
-const DEFAULT_TLS: Record<Engine, TlsMode> = { postgres: "prefer", mysql: "prefer", sqlite: "disable", mongodb: "disable", mssql: "prefer" };
+const DEFAULT_TLS: Record<Engine, TlsMode> = { postgres: "prefer", mysql: "prefer", sqlite: "disable", mongodb: "disable", mssql: "verify-full" };
 
 function blankConfig(engine: Engine): ConnectionConfig {
   return {

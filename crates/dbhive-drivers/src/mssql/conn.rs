@@ -111,6 +111,8 @@ pub struct RawConn {
 
 const NOT_TRUSTED_HINT: &str = "SQL Server presents a self-signed certificate unless it was given one. To verify it, give the server's certificate (or the CA that signed it) as the root certificate. To use it without verification, turn on Trust server certificate (TrustServerCertificate=true): the traffic is encrypted, this certificate is pinned, and the password is sent to the server that presents it.";
 
+const UNVERIFIED_HINT: &str = "Verify the server: give its certificate (or the CA that signed it) as the root certificate, with encryption Mandatory. Or, if you trust this server's certificate as it is, turn on Trust server certificate (TrustServerCertificate=true): the password then goes to the server presenting the certificate pinned at the first connection.";
+
 fn read_reply_error(e: DbError, endpoint: &Endpoint) -> DbError {
     if e.code.as_deref() == Some(net::HANDSHAKE_FAILED) && endpoint.policy.verifies() {
         return e.with_hint(Some(NOT_TRUSTED_HINT.into()));
@@ -203,7 +205,8 @@ impl RawConn {
                 &e.describe(),
                 "the password (a SQL Server login carries it merely scrambled: whoever receives it can read it)",
                 channel,
-            ));
+            )
+            .with_hint(Some(UNVERIFIED_HINT.into())));
         }
         let host = hostname();
         let password = p.password.map(Secret::expose).unwrap_or("");
