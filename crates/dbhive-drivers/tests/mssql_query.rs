@@ -351,3 +351,28 @@ async fn a_million_rows_stream_in_batches() {
         "rows arrive in many batches, not at the end ({batches})"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_procedure_s_messages_return_value_and_output_arrive() {
+    let conn = mssql().await;
+    let s = session(&conn).await;
+    run_on(
+        &s,
+        "IF OBJECT_ID('dbo.dbhive_ret') IS NOT NULL DROP PROCEDURE dbo.dbhive_ret\nGO\nCREATE PROCEDURE dbo.dbhive_ret @x int, @y int OUTPUT AS BEGIN SET @y = @x * 2; PRINT 'in proc'; RETURN 5 END",
+    )
+    .await
+    .ok();
+    let got = sequence(
+        &s,
+        "DECLARE @out int\nEXEC dbo.dbhive_ret 21, @out OUTPUT\nSELECT @out AS doubled",
+    )
+    .await;
+    // Babelfish counts "0 rows" for a statement of this batch that SQL Server sends no count
+    // for; only that is left out.
+    let babelfish = is_babelfish(&s).await;
+    let got: Vec<String> = got
+        .into_iter()
+        .filter(|e| !(babelfish && e == "C:0"))
+        .collect();
+    assert_eq!(got, ["N:in proc", "N:Return value: 5", "R:doubled", "r:42"]);
+}
