@@ -71,6 +71,7 @@ pub fn run() {
             commands::connections::delete_connection,
             commands::connections::parse_url,
             commands::connections::render_url,
+            commands::connections::render_connection_string,
             commands::connections::test_connection,
             commands::connections::connect,
             commands::connections::disconnect,

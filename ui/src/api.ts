@@ -35,6 +35,7 @@ export const api = {
   parseUrl: (url: string) =>
     invoke<{ config: ConnectionConfig; password: string | null }>("parse_url", { url }),
   renderUrl: (config: ConnectionConfig) => invoke<string>("render_url", { config }),
+  renderConnectionString: (config: ConnectionConfig) => invoke<string | null>("render_connection_string", { config }),
   testConnection: (input: { config: ConnectionConfig; password: string | null; id: string | null }) =>
     invoke<ServerInfo>("test_connection", { input }),
   /** createFile: the user agreed to create the missing SQLite file (opens it with mode=rwc once). */

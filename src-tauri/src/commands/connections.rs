@@ -202,6 +202,14 @@ pub fn render_url(config: ConnectionConfig) -> Result<String, DbError> {
     Ok(config.to_url())
 }
 
+/// SQL Server's ADO.NET connection string for the config (without the password); None for
+/// the other engines.
+#[tauri::command]
+pub fn render_connection_string(config: ConnectionConfig) -> Result<Option<String>, DbError> {
+    validate::config(&config)?;
+    Ok(config.to_connection_string())
+}
+
 /// Whether two configs reach the same server as the same user: what a saved password and a
 /// pinned certificate are tied to.
 fn same_destination(a: &ConnectionConfig, b: &ConnectionConfig) -> bool {

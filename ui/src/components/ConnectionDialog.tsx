@@ -154,6 +154,16 @@ export function ConnectionDialog(props: {
       setTest({ ok: false, text: errorMessage(e) });
     }
   };
+  const exportConnectionString = async () => {
+    try {
+      const text = await api.renderConnectionString(config);
+      if (text === null) return;
+      await copyText(text);
+      setTest({ ok: true, text: `Copied ${text} (without the password)` });
+    } catch (e) {
+      setTest({ ok: false, text: errorMessage(e) });
+    }
+  };
   const runTest = async () => {
     setBusy(true);
     setTest(null);
@@ -199,6 +209,11 @@ export function ConnectionDialog(props: {
           <button className="btn ghost" onClick={() => void exportUrl()} title="Copy this connection as a URL (no password)">
             Copy URL
           </button>
+          {config.engine === "mssql" ? (
+            <button className="btn ghost" onClick={() => void exportConnectionString()} title="Copy this connection as an ADO.NET connection string (no password)" data-testid="connstring-export">
+              Copy connection string
+            </button>
+          ) : null}
           <span className="spacer" />
           <button className="btn" onClick={props.onClose}>
             Cancel

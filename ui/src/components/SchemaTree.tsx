@@ -246,7 +246,9 @@ export function SchemaTree(props: {
       if (node.table !== null && (tableLike.has(node.kind) || node.kind === "sequence")) {
         items.push({ label: "Show DDL", action: () => actions.showDdl(conn, node) });
       }
-      items.push({ label: "New query here", action: () => actions.newQuery(conn, node.table !== null ? `SELECT *\n  FROM ${qualified(node)}\n LIMIT 100;` : undefined) });
+      // SQL Server has TOP where the others have LIMIT.
+      const sample = (name: string) => (conn.config.engine === "mssql" ? `SELECT TOP 100 *\n  FROM ${name};` : `SELECT *\n  FROM ${name}\n LIMIT 100;`);
+      items.push({ label: "New query here", action: () => actions.newQuery(conn, node.table !== null ? sample(qualified(node)) : undefined) });
       items.push({ label: "Copy name", action: () => actions.copy(node.name, "name") });
       if (node.table !== null) items.push({ label: "Copy qualified name", action: () => actions.copy(qualified(node), "qualified name") });
       if (node.expandable) items.push({ label: "Refresh", action: () => void load(conn, node.path) });

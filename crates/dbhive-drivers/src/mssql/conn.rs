@@ -442,7 +442,11 @@ impl RawConn {
                             finished = true;
                         } else if let Out::Sink { sink, .. } = &mut out {
                             if columns.take().is_some() {
-                                sink.end_result(None, None, None).await;
+                                // SSMS's Messages pane has a line for each result too.
+                                let n = sink.rows_in_result();
+                                let s = if n == 1 { "" } else { "s" };
+                                sink.end_result(Some(format!("({n} row{s} affected)")), None, None)
+                                    .await;
                             } else if d.has_count() && d.token != token::DONEPROC {
                                 let s = if d.rows == 1 { "" } else { "s" };
                                 sink.end_result(
