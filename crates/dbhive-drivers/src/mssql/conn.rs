@@ -417,6 +417,14 @@ impl RawConn {
                 )));
             }
             while !self.wire.rx.message_done() {
+                // Rows that arrived go out before the reader waits on the socket: a slow
+                // server's rows show as they come, a fast one's in big batches.
+                if !self.wire.rx.has_unread()
+                    && let Out::Sink { sink, .. } = &mut out
+                    && sink.flush_deadline().is_some()
+                {
+                    sink.flush().await;
+                }
                 let t = self.wire.u8().await?;
                 if t == token::ROW || t == token::NBCROW {
                     let cols = columns.as_deref().ok_or_else(|| {

@@ -531,4 +531,26 @@ mod tests {
             "an exabyte is refused up front"
         );
     }
+
+    proptest::proptest! {
+        /// Whatever a server sends, reading its tokens ends in a value or an error.
+        #[test]
+        fn any_reply_bytes_are_read_or_refused(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+            let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+            rt.block_on(async {
+                let _ = tokens(&body).await;
+                // Also as the values of a column of each type.
+                for t in [ty::NVARCHAR, ty::DECIMALN, ty::DATETIMEOFFSETN, ty::SSVARIANT, ty::XML, ty::TEXT, ty::GUID] {
+                    let mut w = Wire::new(reply(&body));
+                    if w.next_message().await.is_ok() {
+                        let mut info = TypeInfo::simple(t, framing_of(t).expect("known"));
+                        info.scale = 7;
+                        info.max_len = 0xFFFF;
+                        let _ = value(&mut w, &info).await;
+                        let _ = type_info(&mut w).await;
+                    }
+                }
+            });
+        }
+    }
 }
