@@ -269,10 +269,18 @@ mod tests {
         );
         pool.put_idle((99, false));
         assert_eq!(pool.get().await.expect("seed").0, 99);
-        assert_eq!(pool.get().await.expect("the seed again").0, 99, "returned and reused");
+        assert_eq!(
+            pool.get().await.expect("the seed again").0,
+            99,
+            "returned and reused"
+        );
         let taken = pool.get().await.expect("seed");
         taken.discard();
-        assert_eq!(pool.get().await.expect("new").0, 0, "a discarded one is gone");
+        assert_eq!(
+            pool.get().await.expect("new").0,
+            0,
+            "a discarded one is gone"
+        );
         pool.close();
         assert_eq!(
             pool.get().await.err().map(|e| e.kind),
@@ -315,6 +323,10 @@ mod tests {
         assert_eq!(*pool.get().await.expect("after 20 s"), 0);
         assert_eq!(pool.manager().checks.load(Ordering::SeqCst), 1, "pinged");
         tokio::time::advance(Duration::from_secs(601)).await;
-        assert_eq!(*pool.get().await.expect("after 10 min"), 1, "closed, a new one");
+        assert_eq!(
+            *pool.get().await.expect("after 10 min"),
+            1,
+            "closed, a new one"
+        );
     }
 }
