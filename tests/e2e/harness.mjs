@@ -291,3 +291,42 @@ export async function metrics(driver) {
 export function readJson(file) {
   return JSON.parse(readFileSync(file, "utf8"));
 }
+
+/** A tree row of connection `connId` at `path`, paged into view as a person scrolls (the
+ * tree is virtualized, and earlier suites may leave other connections above). */
+export async function treeNode(driver, connId, path) {
+  const selector = `[data-testid="tree-node"][data-conn="${connId}"][data-path="${path.join("/")}"]`;
+  return eventually(
+    () =>
+      driver.executeScript((sel) => {
+        const tree = document.querySelector('[data-testid="tree"]');
+        const el = document.querySelector(sel);
+        if (el) {
+          el.scrollIntoView({ block: "nearest" });
+          return el;
+        }
+        tree.scrollTop = tree.scrollTop + tree.clientHeight >= tree.scrollHeight ? 0 : tree.scrollTop + tree.clientHeight * 0.8;
+        return null;
+      }, selector),
+    `tree node ${path.join("/")}`,
+  );
+}
+
+/** Types `text` into the visible tab's editor and runs all of it (Ctrl+Shift+Enter). */
+export async function runAll(driver, text) {
+  await setEditor(driver, text);
+  await (await driver.findElement(By.css(".querytab:not([hidden]) .cm-content"))).sendKeys(Key.chord(Key.CONTROL, Key.SHIFT, Key.ENTER));
+}
+
+/** The visible tab's state once its query has finished (Done, Error, Cancelled...). */
+export async function finishedState(driver, timeout = 60_000) {
+  return eventually(
+    async () => {
+      const s = await (await driver.findElement(By.css(".querytab:not([hidden]) [data-testid=state]"))).getText();
+      return s !== "Running…" && s !== "Ready" ? s : null;
+    },
+    "the query to finish",
+    timeout,
+  );
+}
+

@@ -3,7 +3,7 @@
 // with PRINT between two SELECTs shown as two results and the messages in server order,
 // and a long statement cancelled with the tab still usable.
 import assert from "node:assert/strict";
-import { By, Key, eventually, gridRows, screenshot, setEditor, typeInto, waitVisible, windowSuite } from "./harness.mjs";
+import { By, Key, eventually, gridRows, finishedState, runAll, screenshot, treeNode, typeInto, waitVisible, windowSuite } from "./harness.mjs";
 
 const url = process.env.DBHIVE_TEST_MSSQL_URL;
 if (url === undefined) throw new Error("DBHIVE_TEST_MSSQL_URL is not set: run scripts/e2e.sh through scripts/test.sh");
@@ -22,38 +22,9 @@ const { test } = windowSuite({
 const css = (s) => d.findElement(By.css(s));
 const all = (s) => d.findElements(By.css(s));
 
-async function nodeAt(connId, path) {
-  const selector = `[data-testid="tree-node"][data-conn="${connId}"][data-path="${path.join("/")}"]`;
-  return eventually(async () => {
-    const found = await d.executeScript((sel) => {
-      const tree = document.querySelector('[data-testid="tree"]');
-      const el = document.querySelector(sel);
-      if (el) {
-        el.scrollIntoView({ block: "nearest" });
-        return el;
-      }
-      tree.scrollTop = tree.scrollTop + tree.clientHeight >= tree.scrollHeight ? 0 : tree.scrollTop + tree.clientHeight * 0.8;
-      return null;
-    }, selector);
-    return found;
-  }, `tree node ${path.join("/")}`);
-}
-
-async function runEditor(text) {
-  await setEditor(d, text);
-  await (await css(".querytab:not([hidden]) .cm-content")).sendKeys(Key.chord(Key.CONTROL, Key.SHIFT, Key.ENTER));
-}
-
-async function waitDone(timeout = 60_000) {
-  return eventually(
-    async () => {
-      const s = await (await css(".querytab:not([hidden]) [data-testid=state]")).getText();
-      return s !== "Running…" && s !== "Ready" ? s : null;
-    },
-    "the query to finish",
-    timeout,
-  );
-}
+const nodeAt = (connId, path) => treeNode(d, connId, path);
+const runEditor = (text) => runAll(d, text);
+const waitDone = (timeout) => finishedState(d, timeout);
 
 let id;
 

@@ -17,6 +17,7 @@ mod login;
 mod packet;
 mod prelogin;
 mod tokens;
+mod tree;
 pub mod types;
 mod wire;
 

@@ -274,6 +274,8 @@ pub async fn value<S: AsyncRead + AsyncWrite + Unpin>(
         Framing::TextPtr => match w.u8().await? {
             0 => None,
             ptr => {
+                // The text pointer and its timestamp locate the value for UPDATETEXT; only
+                // the data after them is the value.
                 w.skip(ptr as usize + 8).await?;
                 let n = w.u32().await? as usize;
                 if n > MAX_VALUE {
@@ -386,6 +388,8 @@ pub async fn read<S: AsyncRead + AsyncWrite + Unpin>(w: &mut Wire<S>, t: u8) -> 
                 ty: info.name(),
             }
         }
+        // Tokens DB-Hive has no use for are read to their declared end (never allocated),
+        // so the next token starts where it should.
         ORDER | TABNAME | COLINFO | SSPI => {
             let n = w.u16().await? as usize;
             w.skip(n).await?;
