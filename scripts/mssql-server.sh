@@ -58,6 +58,17 @@ start() {
         fi
     fi
     local port=${DBHIVE_MSSQL_PORT:-51433} pg_port=${DBHIVE_TDS_PG_PORT:-55433}
+    if [ -f "$TDS_DATA/PG_VERSION" ]; then
+        # tds-server.sh writes both ports into postgresql.conf when it creates the data dir
+        # and ignores TDS_PORT later: a stopped server restarts on its old ports, or, when
+        # another process took one of them, on a fresh data dir.
+        if [ -n "${TDS_PORT:-}" ] && port_free "$TDS_PORT" && port_free "$TDS_PG_PORT"; then
+            port=$TDS_PORT pg_port=$TDS_PG_PORT
+        else
+            echo "mssql-server: the old ports of $TDS_DATA are unknown or taken; starting on a new data dir" >&2
+            rm -rf "$TDS_DATA"
+        fi
+    fi
     while ! port_free "$port"; do port=$((port + 1)); done
     while ! port_free "$pg_port" || [ "$pg_port" = "$port" ]; do pg_port=$((pg_port + 1)); done
     export TDS_PORT=$port TDS_PG_PORT=$pg_port
