@@ -1,7 +1,7 @@
 // SQL Server as a person meets it in the window: a sqlserver:// URL pasted into the dialog,
 // a script with GO run from a new query tab, the tree down to a table's columns, a batch
-// with PRINT between two SELECTs shown as two results and the messages in server order,
-// and a long statement cancelled with the tab still usable.
+// with PRINT between two SELECTs shown as two results and the messages in server order, an
+// error shown once in its place, and a long statement cancelled with the tab still usable.
 import assert from "node:assert/strict";
 import { By, Key, eventually, gridRows, finishedState, runAll, screenshot, treeNode, typeInto, waitVisible, windowSuite } from "./harness.mjs";
 
@@ -104,6 +104,23 @@ test("PRINT between two SELECTs: two results, and the messages in server order",
   assert.match(texts[1], /^INFO ?between the two$/);
   assert.equal(texts[2], "(1 row affected)");
   await screenshot(d, "mssql-messages");
+});
+
+test("an error in the middle of a batch shows once, in its place, and the batch goes on", async () => {
+  await runEditor("SELECT 1 AS a\nSELECT 1/0 AS boom\nPRINT 'after the error'");
+  assert.equal(await waitDone(), "Error");
+  await (await css('.querytab:not([hidden]) [data-testid="messages-tab"]')).click();
+  const messages = await eventually(async () => {
+    const m = await all('.querytab:not([hidden]) [data-testid="messages"] .message');
+    return m.length >= 3 ? Promise.all(m.map((e) => e.getText())) : null;
+  }, "the messages");
+  const texts = messages.map((m) => m.replace(/\s+/g, " ").trim());
+  assert.equal(texts.length, 3, JSON.stringify(texts));
+  assert.equal(texts[0], "(1 row affected)");
+  assert.match(texts[1], /^ERROR ?.*Msg 8134, Level 16, State 1, Line 2/);
+  assert.match(texts[2], /^INFO ?after the error$/);
+  assert.equal((await all('.querytab:not([hidden]) [data-testid="error"]')).length, 1, "the error box above the messages");
+  await screenshot(d, "mssql-error-in-place");
 });
 
 test("a long statement is cancelled on the server and the tab goes on", async () => {

@@ -54,6 +54,8 @@ export interface DbError {
   position: number | null;
   /** Only when a server presented another certificate than the pinned one. */
   certificate?: { pinned: string; presented: string };
+  /** Already among the messages as a notice in its place (SQL Server): not shown twice. */
+  in_messages?: boolean;
 }
 
 export interface ServerInfo {

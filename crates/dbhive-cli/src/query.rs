@@ -134,7 +134,10 @@ pub async fn run(conn: Arc<dyn Connection>, args: QueryArgs) -> Result<(), Failu
     match error {
         None => Ok(()),
         Some(e) => {
-            report::error(&e, Some(&sql));
+            // SQL Server's errors were printed in their place among the messages.
+            if !e.in_messages {
+                report::error(&e, Some(&sql));
+            }
             let code = if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
                 exit::CANCELLED
             } else {

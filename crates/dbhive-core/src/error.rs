@@ -75,6 +75,11 @@ pub struct DbError {
     /// one. Boxed: errors travel in every `Result`, and this is rarely set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Box<CertificateChange>>,
+    /// The error already reached the user as a notice in its place among the messages (SQL
+    /// Server reports every error of a batch in order and goes on); it ends the run but is
+    /// not to be shown a second time.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_messages: bool,
 }
 
 /// A server's certificate differs from the one pinned for the connection.
@@ -95,6 +100,7 @@ impl DbError {
             hint: None,
             position: None,
             certificate: None,
+            in_messages: false,
         }
     }
 
@@ -124,6 +130,12 @@ impl DbError {
 
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
         self.code = Some(code.into());
+        self
+    }
+
+    /// Marks an error that was already sent as a notice in its place.
+    pub fn in_messages(mut self) -> Self {
+        self.in_messages = true;
         self
     }
 

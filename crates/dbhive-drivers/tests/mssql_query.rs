@@ -141,6 +141,10 @@ async fn errors_keep_their_place_and_line_and_the_session_goes_on() {
     let out = run_on(&s, script).await;
     let e = out.err();
     assert_eq!(e.code.as_deref(), Some("8134"));
+    assert!(
+        e.in_messages,
+        "the error was a notice in its place: the app and the CLI must not show it twice"
+    );
     assert_eq!(
         e.line_column(script),
         Some((4, 1)),

@@ -182,7 +182,7 @@ export function QueryTab(props: {
           ...r,
           error: e.error,
           errorWhere: e.error.position === null ? null : whereInEditor(doc, r.offset, r.text, e.error.position),
-          messages: [...r.messages, { kind: "error", error: e.error }],
+          messages: e.error.in_messages === true ? r.messages : [...r.messages, { kind: "error", error: e.error }],
         }));
         if (e.error.kind === "connection") props.onConnectionLost(tab.connectionId);
         break;

@@ -50,6 +50,7 @@ pub fn to_error(f: ErrorFields) -> DbError {
         hint: f.hint,
         position: f.position,
         certificate: None,
+        in_messages: false,
     }
 }
 
