@@ -37,11 +37,23 @@ pub fn parse_path(path: &str) -> Result<Vec<String>, Failure> {
     Ok(parts)
 }
 
+/// Writes to stdout; a reader that went away (`| head`) is not an error, as in `query`.
+fn emit(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::new(
+            exit::QUERY_FAILED,
+            format!("cannot write the output: {e}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value)
+    let mut text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::new(exit::QUERY_FAILED, e.to_string()))?;
-    println!("{text}");
-    Ok(())
+    text.push('\n');
+    emit(&text)
 }
 
 fn human_size(bytes: i64) -> String {
@@ -69,7 +81,7 @@ pub async fn tree(
     match format {
         MetaFormat::Json => print_json(&nodes),
         MetaFormat::Table => {
-            let mut out = std::io::stdout().lock();
+            let mut out = String::new();
             for n in &nodes {
                 let mut line = format!("{:<18} {}", format!("{:?}", n.kind).to_lowercase(), n.name);
                 if let Some(d) = &n.detail {
@@ -86,7 +98,7 @@ pub async fn tree(
                 }
                 let _ = writeln!(out, "{}", safe(&line));
             }
-            Ok(())
+            emit(&out)
         }
     }
 }
@@ -164,8 +176,7 @@ pub async fn describe(
                     t.timing.as_deref().unwrap_or("")
                 );
             }
-            print!("{}", safe(&out));
-            Ok(())
+            emit(&safe(&out))
         }
     }
 }
@@ -175,11 +186,10 @@ pub async fn ddl(conn: Arc<dyn Connection>, table: &str) -> Result<(), Failure> 
     let text = conn.ddl(&table).await.map_err(Failure::query)?;
     // Exact when redirected (names may hold any character); readable on a terminal.
     if std::io::stdout().is_terminal() {
-        print!("{}", safe(&text));
+        emit(&safe(&text))
     } else {
-        print!("{text}");
+        emit(&text)
     }
-    Ok(())
 }
 
 #[cfg(test)]

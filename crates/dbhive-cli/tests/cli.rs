@@ -665,6 +665,23 @@ fn tree_describe_and_ddl_commands() {
     let out = dbhive(&["describe", "--url", &url, "--table", "nope"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(show(&out.stderr).contains("no such table"));
+
+    // A reader that stops early (`| head -c 1`) ends the command quietly, not in a panic.
+    let mut child = Command::new(BIN)
+        .args(["tree", "--url", &url, "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        show(&out.stderr)
+    );
+    assert!(out.stderr.is_empty(), "{}", show(&out.stderr));
 }
 
 /// `dbhive` with `input` on standard input.
