@@ -17,7 +17,7 @@ app_packages="build-essential pkg-config libssl-dev openssl ca-certificates curl
 libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev"
 test_packages="postgresql postgresql-contrib postgresql-client mariadb-server mariadb-client sqlite3 xvfb xauth \
 webkit2gtk-driver gnome-keyring dbus libsecret-tools procps imagemagick python3 python3-venv \
-libicu72 libxml2 libreadline8 zlib1g libuuid1 util-linux"
+libicu72 libxml2 libreadline8 zlib1g libuuid1 util-linux socat"
 case "$want" in
     app) packages=$app_packages ;;
     test) packages="$app_packages $test_packages" ;;

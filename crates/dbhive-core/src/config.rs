@@ -592,7 +592,7 @@ fn apply_query(config: &mut ConnectionConfig, query: &str) -> DbResult<()> {
         {
             return Err(url_error(&format!("{key} does not apply to a SQLite file")));
         } else if config.engine == Engine::Mssql && lower == "encrypt" {
-            config.tls = ado::encrypt_mode(&value).ok_or_else(|| {
+            ado::apply_encrypt(config, &value).ok_or_else(|| {
                 url_error(&format!(
                     "unknown Encrypt value '{value}' (use mandatory, optional or strict, or a TLS mode)"
                 ))

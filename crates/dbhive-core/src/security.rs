@@ -255,6 +255,15 @@ pub fn summary(config: &ConnectionConfig) -> SecuritySummary {
     };
     let password = if config.engine == Engine::Sqlite {
         String::new()
+    } else if config.engine == Engine::Mssql {
+        // A SQL login carries the password itself, only scrambled: no challenge-response.
+        if policy.verify == Verify::Full && policy.tls != TlsUse::Off {
+            "The password goes only to this verified server, inside TLS (a SQL Server login carries it merely scrambled).".to_string()
+        } else if config.allow_unverified_password {
+            "The password goes to this server although it is not verified (you allowed it for this connection, as TrustServerCertificate does); a SQL Server login carries it merely scrambled.".to_string()
+        } else {
+            "The login is refused before it is sent: a SQL Server login carries the password merely scrambled, and this server is not verified. Give its certificate as the root certificate, or allow it for this connection.".to_string()
+        }
     } else if config.allow_unverified_password {
         "The password may be sent in clear text or as MD5 even when the server is not verified (you allowed it for this connection).".to_string()
     } else if socket {
@@ -280,6 +289,18 @@ mod tests {
     fn policy(url: &str) -> TlsPolicy {
         let (config, _) = ConnectionConfig::from_url(url).expect("url");
         TlsPolicy::of(&config)
+    }
+
+    #[test]
+    fn sql_server_logins_are_described_as_they_are_sent() {
+        let text = |url: &str| {
+            let (config, _) = ConnectionConfig::from_url(url).expect("url");
+            summary(&config).password
+        };
+        assert!(text("sqlserver://h/d").starts_with("The password goes only to this verified"));
+        assert!(text("sqlserver://h/d?TrustServerCertificate=true").contains("you allowed it"));
+        assert!(text("sqlserver://h/d?encrypt=optional").starts_with("The login is refused"));
+        assert!(!text("sqlserver://h/d").contains("SCRAM"));
     }
 
     #[test]

@@ -337,7 +337,9 @@ pub fn handshake_error(endpoint: &Endpoint, e: &native_tls::Error) -> DbError {
         format!("TLS handshake with {} failed: {e}", endpoint.describe()),
     )
     .with_code(HANDSHAKE_FAILED);
-    if endpoint.policy.verifies() {
+    // Only a refused certificate is about roots; a peer that hung up mid-handshake is not.
+    let about_certificate = e.to_string().contains("certificate");
+    if endpoint.policy.verifies() && about_certificate {
         err.hint = Some(match endpoint.policy.verify {
             Verify::Full if endpoint.root_cert.is_none() => "The certificate must chain to a root this system trusts and name the host: give the server's root certificate, or use TLS mode require (encrypted, the certificate pinned instead of verified).".into(),
             _ => "The certificate must chain to the given root certificate: check that it is the one that signed the server's certificate.".into(),
@@ -373,11 +375,19 @@ pub fn tls_declined(endpoint: &Endpoint) -> Option<DbError> {
 
 /// TLS settings by (verify chain, verify host name, SHA-256 of the root certificate file
 /// replacing the system's): a file replaced at the same path takes effect at once.
-type ConnectorKey = (bool, bool, Option<[u8; 32]>);
+type ConnectorKey = (bool, bool, Option<[u8; 32]>, Vec<&'static str>);
 
 /// Building a connector loads the system's trust store, which takes about 100 ms; every
 /// connection with the same settings shares one.
 pub fn tls_connector(endpoint: &Endpoint) -> DbResult<tokio_native_tls::TlsConnector> {
+    tls_connector_alpn(endpoint, &[])
+}
+
+/// A connector that also names the application protocols it speaks (TLS ALPN).
+pub fn tls_connector_alpn(
+    endpoint: &Endpoint,
+    alpn: &[&'static str],
+) -> DbResult<tokio_native_tls::TlsConnector> {
     static CONNECTORS: OnceLock<Mutex<HashMap<ConnectorKey, tokio_native_tls::TlsConnector>>> =
         OnceLock::new();
     let verify_chain = endpoint.policy.verifies();
@@ -399,6 +409,7 @@ pub fn tls_connector(endpoint: &Endpoint) -> DbResult<tokio_native_tls::TlsConne
         verify_host,
         root.as_ref()
             .map(|(_, pem)| sha2::Sha256::digest(pem).into()),
+        alpn.to_vec(),
     );
     let cache = CONNECTORS.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(c) = cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
@@ -408,6 +419,9 @@ pub fn tls_connector(endpoint: &Endpoint) -> DbResult<tokio_native_tls::TlsConne
     builder
         .danger_accept_invalid_certs(!verify_chain)
         .danger_accept_invalid_hostnames(!verify_host);
+    if !alpn.is_empty() {
+        builder.request_alpns(alpn);
+    }
     if let Some((path, pem)) = &root {
         let certs = native_tls::Certificate::stack_from_pem(pem)
             .ok()

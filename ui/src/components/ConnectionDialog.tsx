@@ -340,6 +340,15 @@ export function ConnectionDialog(props: {
               <option value="verify-ca">Verify CA — trusted certificate</option>
               <option value="verify-full">Verify full — trusted certificate for this host</option>
             </select>
+            {config.engine === "mssql" && config.tls !== "disable" ? (
+              <>
+                <span />
+                <label className="check" title="TLS before the first TDS byte, as HTTPS does (SQL Server 2022, Azure SQL); older servers refuse it">
+                  <input type="checkbox" checked={config.options.strict === "true"} onChange={(e) => setOption("strict", e.target.checked ? "true" : "")} data-testid="field-mssql-strict" />{" "}
+                  Strict encryption (TDS 8)
+                </label>
+              </>
+            ) : null}
             {config.tls !== "disable" ? (
               <>
                 <label htmlFor="cd-ca">Root certificate</label>

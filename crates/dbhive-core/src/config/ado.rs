@@ -106,14 +106,29 @@ fn truthy(key: &str, value: &str) -> DbResult<bool> {
     }
 }
 
+/// The option that asks for TDS 8 ("strict"): TLS before the first TDS byte.
+pub const STRICT: &str = "strict";
+
+/// Whether the connection speaks TDS 8 (`Encrypt=Strict`).
+pub fn is_strict(config: &ConnectionConfig) -> bool {
+    config.options.get(STRICT).is_some_and(|v| v == "true")
+}
+
 /// `Encrypt`'s values as SqlClient reads them: Mandatory verifies the certificate, Optional
-/// does not require TLS, Strict is TDS 8 (TLS before anything else, always verified).
-pub fn encrypt_mode(value: &str) -> Option<TlsMode> {
-    Some(match value.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "mandatory" | "on" | "1" | "strict" => TlsMode::VerifyFull,
+/// does not require TLS, Strict is TDS 8 (TLS before anything else, verified).
+pub fn apply_encrypt(config: &mut ConnectionConfig, value: &str) -> Option<()> {
+    let lower = value.to_ascii_lowercase();
+    config.options.remove(STRICT);
+    config.tls = match lower.as_str() {
+        "true" | "yes" | "mandatory" | "on" | "1" => TlsMode::VerifyFull,
+        "strict" => {
+            config.options.insert(STRICT.into(), "true".into());
+            TlsMode::VerifyFull
+        }
         "false" | "no" | "optional" | "off" | "0" => TlsMode::Prefer,
-        other => return TlsMode::parse(other),
-    })
+        other => TlsMode::parse(other)?,
+    };
+    Some(())
 }
 
 /// TrustServerCertificate=true: TLS without verification, the certificate pinned on first
@@ -166,7 +181,7 @@ pub fn parse(input: &str) -> DbResult<(ConnectionConfig, Option<Secret>)> {
             "userid" | "uid" | "user" | "username" => config.user = Some(value),
             "password" | "pwd" => secret = Some(Secret::new(value)),
             "encrypt" => {
-                config.tls = encrypt_mode(&value)
+                apply_encrypt(&mut config, &value)
                     .ok_or_else(|| ado_error(&format!("unknown Encrypt value '{value}'")))?;
             }
             "trustservercertificate" => trust = truthy(&key, &value)?,
@@ -243,6 +258,7 @@ pub fn render(config: &ConnectionConfig) -> String {
     let trust = config.allow_unverified_password && config.tls == TlsMode::Require;
     parts.push(
         match config.tls {
+            _ if is_strict(config) => "Encrypt=Strict",
             TlsMode::Disable | TlsMode::Prefer => "Encrypt=Optional",
             _ => "Encrypt=Mandatory",
         }
@@ -265,6 +281,7 @@ pub fn render(config: &ConnectionConfig) -> String {
             "host_name_in_certificate" => {
                 parts.push(format!("HostNameInCertificate={}", quoted(v)))
             }
+            STRICT => {}
             _ => parts.push(format!("{k}={}", quoted(v))),
         }
     }
@@ -308,6 +325,21 @@ mod tests {
         assert_eq!(c.host.as_deref(), Some("odd;name"));
         assert_eq!(c.tls, TlsMode::Prefer);
 
+        let (c, _) = parse("Server=db;Encrypt=Strict").expect("strict");
+        assert!(is_strict(&c), "TDS 8");
+        assert_eq!(c.tls, TlsMode::VerifyFull, "strict verifies");
+        let (c, _) = parse("Server=db;Encrypt=Strict;Encrypt=Mandatory").expect("last wins");
+        assert!(!is_strict(&c));
+        let (url, _) =
+            ConnectionConfig::from_url("sqlserver://me@db/x?encrypt=strict").expect("url");
+        assert!(is_strict(&url));
+        assert_eq!(
+            ConnectionConfig::from_url(&url.to_url())
+                .expect("round trip")
+                .0,
+            url
+        );
+
         assert!(parse("Database=x").is_err(), "no server");
         assert!(parse("Server=h;Password='open").is_err());
         assert!(parse("Server=h;Integrated Security=SSPI").is_err());
@@ -323,6 +355,7 @@ mod tests {
             "Server=db,1433;Database=App DB;User Id=me;Encrypt=Mandatory;TrustServerCertificate=False;Connect Timeout=10",
             "Server=db\\INST;Database=x;User Id=u;Encrypt=Mandatory;TrustServerCertificate=True;Connect Timeout=10;Application Name=\"a;b\"",
             "Server=db;Encrypt=Optional;TrustServerCertificate=False;Connect Timeout=10",
+            "Server=db;Encrypt=Strict;TrustServerCertificate=False;Connect Timeout=10",
         ] {
             let (c, _) = parse(s).expect(s);
             assert_eq!(render(&c), s);

@@ -1,5 +1,5 @@
 //! One connection to SQL Server: PRELOGIN, TLS (inside PRELOGIN packets, as TDS 7.x has
-//! it), LOGIN7, then SQL batches whose replies stream into the sink in server order:
+//! it, or before the first TDS byte under TDS 8 "strict"), LOGIN7, then SQL batches whose replies stream into the sink in server order:
 //! result sets, row counts, PRINT and RAISERROR messages and errors, as SSMS shows them.
 
 use std::io;
@@ -74,6 +74,8 @@ pub struct ConnectParams<'a> {
     pub database: Option<&'a str>,
     pub allow_unverified_password: bool,
     pub read_only_intent: bool,
+    /// TDS 8 (`Encrypt=Strict`): TLS first, as HTTPS does, then PRELOGIN inside it.
+    pub strict: bool,
     /// The named instance the server must be (checked in PRELOGIN).
     pub instance: Option<&'a str>,
     /// The bound of each catalog or internal query.
@@ -113,20 +115,77 @@ const NOT_TRUSTED_HINT: &str = "SQL Server presents a self-signed certificate un
 
 const UNVERIFIED_HINT: &str = "Verify the server: give its certificate (or the CA that signed it) as the root certificate, with encryption Mandatory. Or, if you trust this server's certificate as it is, turn on Trust server certificate (TrustServerCertificate=true): the password then goes to the server presenting the certificate pinned at the first connection.";
 
+const NOT_STRICT_HINT: &str = "Encrypt=Strict (TDS 8) starts TLS before any TDS byte; SQL Server 2022 and Azure SQL accept it, older servers close the connection. For those, use Encrypt=Mandatory.";
+
 fn read_reply_error(e: DbError, endpoint: &Endpoint) -> DbError {
-    if e.code.as_deref() == Some(net::HANDSHAKE_FAILED) && endpoint.policy.verifies() {
+    if e.code.as_deref() == Some(net::HANDSHAKE_FAILED)
+        && endpoint.policy.verifies()
+        && e.hint.is_some()
+    {
         return e.with_hint(Some(NOT_TRUSTED_HINT.into()));
     }
     e
 }
 
+/// The protocol name TDS 8 asks for in TLS's ALPN.
+const TDS8_ALPN: &str = "tds/8.0";
+
+/// The TLS handshake over `io` (PRELOGIN-framed or, under strict, bare), checked against the
+/// connection's rules: verified, or held to its pinned certificate.
+async fn secure(
+    e: &Endpoint,
+    io: PreloginFraming<Stream>,
+    strict: bool,
+) -> DbResult<(TlsStream<PreloginFraming<Stream>>, Option<TlsPeer>)> {
+    let connector = if strict {
+        net::tls_connector_alpn(e, &[TDS8_ALPN])?
+    } else {
+        net::tls_connector(e)?
+    };
+    let mut tls = e
+        .step("the TLS handshake", async {
+            connector.connect(&e.host, io).await.map_err(|err| {
+                let refused = read_reply_error(net::handshake_error(e, &err), e);
+                if strict && refused.hint.is_none() {
+                    refused.with_hint(Some(NOT_STRICT_HINT.into()))
+                } else {
+                    refused
+                }
+            })
+        })
+        .await?;
+    tls.get_mut().get_mut().get_mut().handshake_done();
+    let fingerprint = net::peer_fingerprint(tls.get_ref());
+    net::hold_to_pin(e, fingerprint.clone())?;
+    let peer = fingerprint.map(|fingerprint| TlsPeer {
+        fingerprint,
+        verified: e.policy.verifies(),
+    });
+    Ok((tls, peer))
+}
+
 impl RawConn {
     pub async fn connect(p: &ConnectParams<'_>) -> DbResult<RawConn> {
         let e = p.endpoint;
-        let stream = net::connect(e).await?;
         let want_tls = e.policy.tls != TlsUse::Off;
-        let mut wire = Wire::new(TdsStream::Plain(stream));
-        let ask = if want_tls {
+        if p.strict && !want_tls {
+            return Err(DbError::new(
+                ErrorKind::Tls,
+                "Encrypt=Strict (TDS 8) is TLS from the first byte: it cannot be combined with encryption turned off",
+            )
+            .with_code("tls_required"));
+        }
+        let stream = net::connect(e).await?;
+        let mut tls_peer = None;
+        let mut wire = if p.strict {
+            let (tls, peer) = secure(e, PreloginFraming::bare(stream), true).await?;
+            tls_peer = peer;
+            Wire::new(TdsStream::Tls(Box::new(tls)))
+        } else {
+            Wire::new(TdsStream::Plain(stream))
+        };
+        // Under strict, TLS is already there: nothing more to negotiate (SqlClient's value).
+        let ask = if want_tls && !p.strict {
             Encrypt::On
         } else {
             Encrypt::NotSupported
@@ -153,6 +212,7 @@ impl RawConn {
             })
             .await?;
         let use_tls = match (want_tls, answer.encrypt) {
+            _ if p.strict => false,
             (true, Encrypt::NotSupported) => match net::tls_declined(e) {
                 Some(err) => return Err(err),
                 None => false,
@@ -171,30 +231,15 @@ impl RawConn {
             }
             (false, _) => false,
         };
-        let mut tls_peer = None;
         if use_tls {
             let TdsStream::Plain(inner) = wire.io else {
                 return Err(DbError::internal("TLS started twice"));
             };
-            let connector = net::tls_connector(e)?;
-            let mut tls = e
-                .step("the TLS handshake", async {
-                    connector
-                        .connect(&e.host, PreloginFraming::new(inner))
-                        .await
-                        .map_err(|err| read_reply_error(net::handshake_error(e, &err), e))
-                })
-                .await?;
-            tls.get_mut().get_mut().get_mut().handshake_done();
-            let fingerprint = net::peer_fingerprint(tls.get_ref());
-            net::hold_to_pin(e, fingerprint.clone())?;
-            tls_peer = fingerprint.map(|fingerprint| TlsPeer {
-                fingerprint,
-                verified: e.policy.verifies(),
-            });
+            let (tls, peer) = secure(e, PreloginFraming::new(inner), false).await?;
+            tls_peer = peer;
             wire = Wire::new(TdsStream::Tls(Box::new(tls)));
         }
-        let channel = if use_tls {
+        let channel = if use_tls || p.strict {
             e.policy.tls_channel()
         } else {
             Channel::Plain
@@ -480,8 +525,9 @@ impl RawConn {
                         } => {
                             sink.notice(errors::to_notice(&m, *first_line)).await;
                             if first_error.is_none() {
-                                **first_error =
-                                    Some(errors::to_error(&m, Some((script, *first_line))));
+                                **first_error = Some(
+                                    errors::to_error(&m, Some((script, *first_line))).in_messages(),
+                                );
                             }
                         }
                         Out::Collect { error, .. } => {

@@ -69,6 +69,7 @@ struct Target {
     password: Option<Secret>,
     allow_unverified_password: bool,
     read_only_intent: bool,
+    strict: bool,
     instance: Option<String>,
     timeout: Duration,
 }
@@ -82,6 +83,7 @@ impl Target {
             database: database.or(self.database.as_deref()),
             allow_unverified_password: self.allow_unverified_password,
             read_only_intent: self.read_only_intent,
+            strict: self.strict,
             instance: self.instance.as_deref(),
             timeout: self.timeout,
         }
@@ -151,6 +153,7 @@ impl MssqlConnection {
                 .option("ApplicationIntent")
                 .or(config.option("application_intent"))
                 .is_some_and(|v| v.eq_ignore_ascii_case("readonly")),
+            strict: dbhive_core::config::ado::is_strict(config),
             instance,
             timeout: config.connect_timeout().max(Duration::from_secs(30)),
         };

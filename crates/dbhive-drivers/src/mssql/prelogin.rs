@@ -155,6 +155,13 @@ impl<S> PreloginFraming<S> {
         }
     }
 
+    /// No framing at all: TDS 8 runs TLS on the bare socket.
+    pub fn bare(inner: S) -> Self {
+        let mut s = PreloginFraming::new(inner);
+        s.handshake = false;
+        s
+    }
+
     pub fn handshake_done(&mut self) {
         self.handshake = false;
     }
