@@ -59,8 +59,27 @@ async fn the_tree_reaches_columns_indexes_keys_and_triggers() {
             .and_then(|f| f.count)
     };
     assert_eq!(
-        (count("Tables"), count("Views"), count("Procedures")),
-        (Some(2), Some(1), Some(1))
+        (
+            count("Tables"),
+            count("Views"),
+            count("Procedures"),
+            count("Functions")
+        ),
+        (Some(2), Some(1), Some(1), Some(1))
+    );
+    // Procedures and functions with their parameters (and a scalar function's type).
+    let procs = names(&conn, &[db, "sales", "procedures"]).await;
+    assert_eq!(
+        procs.iter().map(|p| p.1.as_str()).collect::<Vec<_>>(),
+        ["p(@a int, @b nvarchar(20) OUTPUT)"]
+    );
+    let funcs = names(&conn, &[db, "sales", "functions"]).await;
+    assert_eq!(
+        funcs
+            .iter()
+            .map(|f| (f.1.as_str(), f.2.as_str()))
+            .collect::<Vec<_>>(),
+        [("f(@x decimal(10,2), @n nvarchar(20))", "→ int")]
     );
     let tables = names(&conn, &[db, "sales", "tables"]).await;
     assert_eq!(

@@ -101,6 +101,42 @@ pub(super) struct Counts {
     pub functions: i64,
 }
 
+/// A procedure or function as the tree shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routine {
+    pub name: String,
+    /// SQL Server's type_desc in lower case: "sql stored procedure", "sql scalar function".
+    pub kind: String,
+    /// `@name type [OUTPUT]`, in order.
+    pub parameters: Vec<String>,
+    /// A scalar function's return type (its parameter 0).
+    pub returns: Option<String>,
+}
+
+impl Routine {
+    /// `name(@a int, @b nvarchar(10) OUTPUT)`.
+    pub fn signature(&self) -> String {
+        format!("{}({})", self.name, self.parameters.join(", "))
+    }
+}
+
+fn add_parameter(r: &mut Routine, p: &[Value]) {
+    let ty = type_text(
+        &text(p.get(3)).unwrap_or_default(),
+        int(p.get(4)).unwrap_or(0),
+        int(p.get(5)).unwrap_or(0),
+        int(p.get(6)).unwrap_or(0),
+    );
+    let name = text(p.get(2)).unwrap_or_default();
+    if int(p.get(1)) == Some(0) || name.is_empty() {
+        r.returns = Some(ty);
+    } else if flag(p.get(7)) {
+        r.parameters.push(format!("{name} {ty} OUTPUT"));
+    } else {
+        r.parameters.push(format!("{name} {ty}"));
+    }
+}
+
 impl Catalog {
     pub(crate) fn new(conn: Pooled<MssqlManager>, database: Option<String>) -> Catalog {
         Catalog { conn, database }
@@ -174,17 +210,34 @@ impl Catalog {
 
     /// Tables (`Some(false)`), views (`Some(true)`) or both of a schema.
     pub async fn tables(&mut self, schema: &str, views: Option<bool>) -> DbResult<Vec<TableInfo>> {
-        let types = match views {
-            Some(true) => "'V'",
-            Some(false) => "'U'",
-            None => "'U', 'V'",
+        // sys.tables and sys.views rather than sys.objects: Babelfish builds sys.objects from
+        // every kind of object, twice as slow at 20,000 tables (BENCHMARKS.md).
+        let objects = match views {
+            Some(true) => "sys.views",
+            Some(false) => "sys.tables",
+            None => {
+                "(SELECT object_id, name, type, schema_id FROM sys.tables UNION ALL SELECT object_id, name, type, schema_id FROM sys.views)"
+            }
         };
-        let rows = self
-            .rows(&format!(
-                "SELECT o.name, o.type, p.rows, CAST(ep.value AS nvarchar(4000)) FROM sys.objects o LEFT JOIN (SELECT object_id, SUM(rows) AS rows FROM sys.partitions WHERE index_id IN (0, 1) GROUP BY object_id) p ON p.object_id = o.object_id LEFT JOIN sys.extended_properties ep ON ep.class = 1 AND ep.major_id = o.object_id AND ep.minor_id = 0 AND ep.name = 'MS_Description' WHERE o.schema_id = SCHEMA_ID({}) AND o.type IN ({types}) ORDER BY o.name",
-                literal(schema)
-            ))
-            .await?;
+        let filter = format!(
+            "LEFT JOIN sys.extended_properties ep ON ep.class = 1 AND ep.major_id = o.object_id AND ep.minor_id = 0 AND ep.name = 'MS_Description' WHERE o.schema_id = SCHEMA_ID({}) ORDER BY o.name",
+            literal(schema)
+        );
+        // Rows and reserved size (all indexes, 8 kB pages) from one pass over
+        // sys.dm_db_partition_stats; it needs VIEW DATABASE STATE and Babelfish has none, so
+        // without it the rows come from sys.partitions and the size stays unknown.
+        let sized = format!(
+            "SELECT o.name, o.type, p.rows, CAST(ep.value AS nvarchar(4000)), p.pages * 8192 FROM {objects} o LEFT JOIN (SELECT object_id, SUM(CASE WHEN index_id IN (0, 1) THEN row_count ELSE 0 END) AS rows, SUM(CAST(reserved_page_count AS bigint)) AS pages FROM sys.dm_db_partition_stats GROUP BY object_id) p ON p.object_id = o.object_id {filter}"
+        );
+        let rows = match self.rows(&sized).await {
+            Ok(rows) => rows,
+            Err(_) => {
+                self.rows(&format!(
+                    "SELECT o.name, o.type, p.rows, CAST(ep.value AS nvarchar(4000)), NULL FROM {objects} o LEFT JOIN (SELECT object_id, SUM(rows) AS rows FROM sys.partitions WHERE index_id IN (0, 1) GROUP BY object_id) p ON p.object_id = o.object_id {filter}"
+                ))
+                .await?
+            }
+        };
         Ok(rows
             .iter()
             .map(|r| {
@@ -203,7 +256,7 @@ impl Catalog {
                     } else {
                         int(r.get(2)).filter(|&n| n >= 0)
                     },
-                    size_bytes: None,
+                    size_bytes: int(r.get(4)).filter(|&n| n >= 0 && !view),
                     comment: text(r.get(3)),
                     engine: None,
                 }
@@ -392,32 +445,64 @@ impl Catalog {
             .collect())
     }
 
+    /// A schema's procedures or functions with their signatures, in SSMS's words:
+    /// `(@id int, @name nvarchar(40) OUTPUT)` and, for scalar functions, the return type.
     pub(super) async fn routines(
         &mut self,
         schema: &str,
         procedures: bool,
-    ) -> DbResult<Vec<(String, String)>> {
+    ) -> DbResult<Vec<Routine>> {
         let types = if procedures {
             "'P', 'PC'"
         } else {
             "'FN', 'IF', 'TF', 'FS', 'FT'"
         };
+        let of_schema = format!(
+            "o.schema_id = SCHEMA_ID({}) AND o.type IN ({types})",
+            literal(schema)
+        );
         let rows = self
             .rows(&format!(
-                "SELECT o.name, o.type_desc FROM sys.objects o WHERE o.schema_id = SCHEMA_ID({}) AND o.type IN ({types}) ORDER BY o.name",
-                literal(schema)
+                "SELECT o.name, o.type_desc, o.object_id FROM sys.objects o WHERE {of_schema} ORDER BY o.name"
             ))
             .await?;
-        Ok(rows
+        let mut routines: Vec<(i64, Routine)> = rows
             .iter()
             .map(|r| {
                 let kind = text(r.get(1))
                     .unwrap_or_default()
                     .to_lowercase()
                     .replace('_', " ");
-                (text(r.first()).unwrap_or_default(), kind)
+                let routine = Routine {
+                    name: text(r.first()).unwrap_or_default(),
+                    kind,
+                    parameters: Vec::new(),
+                    returns: None,
+                };
+                (int(r.get(2)).unwrap_or(0), routine)
             })
-            .collect())
+            .collect();
+        // sys.all_parameters, which Babelfish has (it has no sys.parameters); a server that
+        // refuses it still lists the names.
+        let Ok(params) = self
+            .rows(&format!(
+                "SELECT p.object_id, p.parameter_id, p.name, TYPE_NAME(p.user_type_id), p.max_length, p.precision, p.scale, p.is_output FROM sys.all_parameters p JOIN sys.objects o ON o.object_id = p.object_id WHERE {of_schema} ORDER BY p.object_id, p.parameter_id"
+            ))
+            .await
+        else {
+            return Ok(routines.into_iter().map(|(_, r)| r).collect());
+        };
+        let by_id: std::collections::HashMap<i64, usize> = routines
+            .iter()
+            .enumerate()
+            .map(|(at, (id, _))| (*id, at))
+            .collect();
+        for p in &params {
+            if let Some(&at) = int(p.first()).and_then(|id| by_id.get(&id)) {
+                add_parameter(&mut routines[at].1, p);
+            }
+        }
+        Ok(routines.into_iter().map(|(_, r)| r).collect())
     }
 
     pub async fn describe(&mut self, t: &TableRef) -> DbResult<TableDescription> {

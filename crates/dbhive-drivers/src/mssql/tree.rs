@@ -60,18 +60,21 @@ impl Catalog {
                         .routines(schema, procedures)
                         .await?
                         .into_iter()
-                        .map(|(name, kind)| {
+                        .map(|r| {
                             let node = if procedures {
                                 NodeKind::Procedure
                             } else {
                                 NodeKind::Function
                             };
-                            let mut n = SchemaNode::new(node, name.clone(), path);
-                            n.detail = Some(kind);
+                            let mut n = SchemaNode::new(node, r.signature(), path);
+                            n.detail = Some(match &r.returns {
+                                Some(t) => format!("→ {t}"),
+                                None => r.kind.clone(),
+                            });
                             n.table = Some(TableRef {
                                 database: Some(db.clone()),
                                 schema: Some(schema.clone()),
-                                name,
+                                name: r.name,
                             });
                             n
                         })
