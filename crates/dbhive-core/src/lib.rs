@@ -5,6 +5,7 @@
 pub mod config;
 pub mod csv;
 pub mod driver;
+pub mod edit;
 pub mod error;
 pub mod json;
 pub mod limits;

@@ -135,6 +135,11 @@ pub struct TableDescription {
     /// Foreign keys of other tables that point at this one.
     pub referenced_by: Vec<ForeignKeyInfo>,
     pub triggers: Vec<TriggerInfo>,
+    /// The engine's address of a row, where it names one row well enough for an edit that
+    /// also checks the row's values: SQLite's rowid (not in WITHOUT ROWID tables),
+    /// PostgreSQL's ctid (ordinary tables).
+    #[serde(default)]
+    pub row_id: Option<String>,
 }
 
 /// A table (or view, collection...) by name. `schema` None means the engine's default

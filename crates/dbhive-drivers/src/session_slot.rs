@@ -18,6 +18,8 @@ pub trait SessionConn: Send {
     /// False when the last exchange left it broken or mid-result.
     fn is_usable(&self) -> bool;
     fn last_used(&self) -> Instant;
+    /// A transaction is open, as the server last said.
+    fn in_transaction(&self) -> bool;
     fn ping(&mut self) -> impl Future<Output = DbResult<()>> + Send;
 }
 
@@ -25,6 +27,9 @@ pub struct SessionSlot<C> {
     conn: tokio::sync::Mutex<Option<C>>,
     /// The connection broke; the next query reconnects and says so.
     lost: AtomicBool,
+    /// It broke with a transaction open: the next query fails and says so instead of
+    /// running outside the transaction the user thinks it is in.
+    lost_transaction: AtomicBool,
     /// What a reconnect resets, in the engine's words.
     reset: &'static str,
 }
@@ -34,6 +39,7 @@ impl<C: SessionConn> SessionSlot<C> {
         SessionSlot {
             conn: tokio::sync::Mutex::new(Some(conn)),
             lost: AtomicBool::new(false),
+            lost_transaction: AtomicBool::new(false),
             reset,
         }
     }
@@ -63,10 +69,16 @@ impl<C: SessionConn> SessionSlot<C> {
             None => false,
         };
         if !healthy {
-            if slot.is_some() {
+            if let Some(c) = slot.as_ref() {
                 self.lost.store(true, Ordering::SeqCst);
+                if c.in_transaction() {
+                    self.lost_transaction.store(true, Ordering::SeqCst);
+                }
             }
             *slot = None;
+            if self.lost_transaction.swap(false, Ordering::SeqCst) {
+                return Err(lost_transaction());
+            }
             *slot = Some(connect().await?);
             if self.lost.swap(false, Ordering::SeqCst)
                 && let Some(sink) = sink
@@ -86,7 +98,10 @@ impl<C: SessionConn> SessionSlot<C> {
     /// After a query: a connection it left unusable is dropped, and the next query
     /// reconnects and says so.
     pub fn release(&self, slot: &mut Option<C>) {
-        if slot.as_ref().is_some_and(|c| !c.is_usable()) {
+        if let Some(c) = slot.as_ref().filter(|c| !c.is_usable()) {
+            if c.in_transaction() {
+                self.lost_transaction.store(true, Ordering::SeqCst);
+            }
             *slot = None;
             self.lost.store(true, Ordering::SeqCst);
         }
@@ -104,4 +119,15 @@ impl<C: SessionConn> SessionSlot<C> {
         conn.ping().await?;
         Ok(started.elapsed())
     }
+}
+
+/// The error of the first query after a connection died inside a transaction.
+pub fn lost_transaction() -> DbError {
+    DbError::connection(
+        "the connection to the server was lost while a transaction was open: the server rolled the transaction back, and this query did not run",
+    )
+    .with_code("transaction_lost")
+    .with_hint(Some(
+        "Run it again to reconnect; the changes made since BEGIN are gone and must be made again.".into(),
+    ))
 }

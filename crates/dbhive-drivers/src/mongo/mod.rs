@@ -296,6 +296,7 @@ impl Connection for MongoConnection {
             self.indexes(table).await?
         };
         Ok(TableDescription {
+            row_id: None,
             table: info,
             columns: self.fields(table).await?,
             primary_key: (!view).then(|| PrimaryKey {

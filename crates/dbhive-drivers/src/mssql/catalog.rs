@@ -520,6 +520,7 @@ impl Catalog {
             columns: i.columns.clone(),
         });
         Ok(TableDescription {
+            row_id: None,
             table,
             columns,
             primary_key,

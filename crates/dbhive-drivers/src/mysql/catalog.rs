@@ -519,6 +519,7 @@ pub async fn describe(
     let info = self::table(conn, schema, table).await?;
     let name = info.name.clone();
     Ok(TableDescription {
+        row_id: None,
         columns: columns(conn, schema, &name).await?,
         primary_key: primary_key(conn, schema, &name).await?,
         indexes: indexes(conn, schema, &name).await?,

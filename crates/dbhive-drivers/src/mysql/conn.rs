@@ -711,6 +711,10 @@ impl crate::session_slot::SessionConn for RawConn {
         self.last_used
     }
 
+    fn in_transaction(&self) -> bool {
+        self.in_transaction
+    }
+
     fn ping(&mut self) -> impl std::future::Future<Output = DbResult<()>> + Send {
         RawConn::ping(self)
     }

@@ -47,7 +47,11 @@ impl RawConn {
         conn.connection_id = hs.connection_id;
         conn.server_version = hs.server_version.clone();
 
+        // FOUND_ROWS: an UPDATE counts the rows it matched, not only those whose values
+        // changed (as JDBC has it), so an edit that writes a row's own values back is not
+        // mistaken for a conflict.
         let mut caps = CLIENT_LONG_PASSWORD
+            | CLIENT_FOUND_ROWS
             | CLIENT_LONG_FLAG
             | CLIENT_PROTOCOL_41
             | CLIENT_TRANSACTIONS

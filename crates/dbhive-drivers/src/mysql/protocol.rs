@@ -12,6 +12,7 @@ pub const MAX_PACKET: usize = 0xff_ffff;
 
 // Capability flags.
 pub const CLIENT_LONG_PASSWORD: u32 = 1;
+pub const CLIENT_FOUND_ROWS: u32 = 2;
 pub const CLIENT_LONG_FLAG: u32 = 4;
 pub const CLIENT_CONNECT_WITH_DB: u32 = 8;
 pub const CLIENT_PROTOCOL_41: u32 = 0x200;

@@ -567,6 +567,10 @@ impl crate::session_slot::SessionConn for RawConn {
         self.last_used
     }
 
+    fn in_transaction(&self) -> bool {
+        self.tx_status != b'I'
+    }
+
     fn ping(&mut self) -> impl std::future::Future<Output = DbResult<()>> + Send {
         RawConn::ping(self)
     }

@@ -304,6 +304,7 @@ impl Connection for PgConnection {
             foreign_keys: catalog::foreign_keys(&mut c, &exact, false).await?,
             referenced_by: catalog::foreign_keys(&mut c, &exact, true).await?,
             triggers: catalog::triggers(&mut c, &exact).await?,
+            row_id: (info.kind == dbhive_core::TableKind::Table).then(|| "ctid".to_string()),
             table: info,
         })
     }

@@ -422,6 +422,29 @@ fn triggers_in(conn: &Connection, db: &str, table: &str) -> DbResult<Vec<Trigger
     rows.collect::<Result<_, _>>().map_err(err)
 }
 
+/// The name under which the table's rowid can be read: rowid, oid or _rowid_, whichever
+/// no column hides; none for views and WITHOUT ROWID tables.
+fn row_id_in(conn: &Connection, db: &str, info: &TableInfo) -> DbResult<Option<String>> {
+    if info.kind != TableKind::Table {
+        return Ok(None);
+    }
+    let without_rowid: i64 = conn
+        .query_row(
+            "SELECT wr FROM pragma_table_list WHERE schema = ?1 AND name = ?2",
+            [db, info.name.as_str()],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    if without_rowid != 0 {
+        return Ok(None);
+    }
+    let columns = columns_in(conn, db, &info.name)?;
+    Ok(["rowid", "oid", "_rowid_"]
+        .into_iter()
+        .find(|alias| !columns.iter().any(|c| c.name.eq_ignore_ascii_case(alias)))
+        .map(str::to_string))
+}
+
 pub fn describe(conn: &Connection, table: &TableRef) -> DbResult<TableDescription> {
     let (db, info) = table_info(conn, table)?;
     let name = info.name.clone();
@@ -432,6 +455,7 @@ pub fn describe(conn: &Connection, table: &TableRef) -> DbResult<TableDescriptio
         foreign_keys: foreign_keys_in(conn, &db, &name)?,
         referenced_by: referenced_by(conn, &db, &name)?,
         triggers: triggers_in(conn, &db, &name)?,
+        row_id: row_id_in(conn, &db, &info)?,
         table: info,
     })
 }
