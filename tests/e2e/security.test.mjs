@@ -2,13 +2,14 @@
 // password in clear text gets an explanation and an opt-in instead of the password; an
 // unverified certificate is pinned on first connect and a changed one is shown with both
 // fingerprints before it is trusted; an edited address does not get the saved password;
-// a mistyped SQLite path is not silently a new database; the limits for stored results.
+// a mistyped SQLite path is not silently a new database; the limits for stored results; a
+// read-only connection whose writes the server refuses.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { By, Key, eventually, screenshot, typeInto, waitVisible, windowSuite } from "./harness.mjs";
-import { pg } from "./pg.mjs";
+import { By, Key, eventually, finishedState, runAll, screenshot, typeInto, waitVisible, windowSuite } from "./harness.mjs";
+import { pg, psql } from "./pg.mjs";
 import { makeCertificate, startTlsProxy } from "./tls-proxy.mjs";
 
 let d;
@@ -189,4 +190,32 @@ test("the limits for stored results are settings", async () => {
   assert.equal(await (await dialog.findElement(By.css('[data-testid="setting-memory-mb"]'))).getAttribute("value"), "256");
   await screenshot(d, "settings");
   await (await dialog.findElement(By.css('[data-testid="settings-cancel"]'))).click();
+});
+
+test("a read-only connection's writes are refused by the server", async () => {
+  const dialog = await newConnection("postgres", {
+    "field-name": "Read-only",
+    "field-host": pg.host,
+    "field-port": pg.port,
+    "field-user": pg.user,
+    "field-password": pg.password,
+    "field-database": pg.database,
+  });
+  const box = await dialog.findElement(By.css('[data-testid="field-read-only"]'));
+  await d.executeScript((el) => el.scrollIntoView({ block: "center" }), box);
+  await box.click();
+  await screenshot(d, "read-only-switch");
+  await (await dialog.findElement(By.css('[data-testid="save-and-connect"]'))).click();
+  const id = await eventually(async () => savedConnections().find((c) => c.name === "Read-only")?.id ?? null, "saved");
+  await eventually(async () => (await connState(id)) === "connected", "connected");
+  assert.equal(saved("Read-only").config.read_only, true);
+  await connMenu(id, "New query");
+  await runAll(d, "CREATE TABLE e2e_read_only_probe (x int)");
+  assert.equal(await finishedState(d), "Error");
+  const error = await (await css('.querytab:not([hidden]) [data-testid="error"]')).getText();
+  assert.match(error, /read-only transaction/);
+  await screenshot(d, "read-only-refused");
+  assert.equal(psql("SELECT count(*) FROM pg_class WHERE relname = 'e2e_read_only_probe'"), "0");
+  await runAll(d, "SELECT 42 AS answer");
+  assert.equal(await finishedState(d), "Done");
 });

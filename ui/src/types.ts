@@ -15,6 +15,8 @@ export interface ConnectionConfig {
   tls_pin: string | null;
   /** Send a reusable password (clear text, MD5) to a server whose identity is not verified. */
   allow_unverified_password: boolean;
+  /** The server's session refuses writes (PostgreSQL, MySQL, SQLite). */
+  read_only: boolean;
   connect_timeout_secs: number;
   query_timeout_secs: number | null;
   pool_size: number;

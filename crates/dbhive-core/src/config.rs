@@ -162,6 +162,10 @@ pub struct ConnectionConfig {
     /// caching_sha2_password's full authentication) to a server whose identity was not
     /// verified. Off unless the user opts in for this connection.
     pub allow_unverified_password: bool,
+    /// Writes refused by the server's own session settings: PostgreSQL's
+    /// default_transaction_read_only, MySQL's SET SESSION TRANSACTION READ ONLY, SQLite's
+    /// query_only. Engines that cannot enforce it refuse to connect with it set.
+    pub read_only: bool,
     pub connect_timeout_secs: u64,
     /// Client-side limit for one query; the statement is cancelled on the server when it
     /// passes. None: no limit.
@@ -200,6 +204,7 @@ impl ConnectionConfig {
             tls_root_cert: None,
             tls_pin: None,
             allow_unverified_password: false,
+            read_only: false,
             connect_timeout_secs: 10,
             query_timeout_secs: None,
             pool_size: 4,
@@ -398,6 +403,9 @@ impl ConnectionConfig {
         }
         if self.allow_unverified_password {
             params.push(("allow_unverified_password".into(), "true".into()));
+        }
+        if self.read_only {
+            params.push(("read_only".into(), "true".into()));
         }
         if self.connect_timeout_secs != 10 {
             params.push((
@@ -612,6 +620,9 @@ fn apply_query(config: &mut ConnectionConfig, query: &str) -> DbResult<()> {
             config.tls_pin = Some(normalize_fingerprint(&value).ok_or_else(|| {
                 url_error("tls_pin must be a SHA-256 fingerprint (64 hex digits, colons allowed)")
             })?);
+        } else if lower == "read_only" {
+            config.read_only =
+                parse_bool(&value).ok_or_else(|| url_error("read_only must be true or false"))?;
         } else if lower == "allow_unverified_password" {
             config.allow_unverified_password = parse_bool(&value)
                 .ok_or_else(|| url_error("allow_unverified_password must be true or false"))?;
@@ -880,6 +891,7 @@ mod tests {
                     "pwd",
                     "tls_pin",
                     "allow_unverified_password",
+                    "read_only",
                     "srv",
                 ]
                 .contains(&k.as_str())

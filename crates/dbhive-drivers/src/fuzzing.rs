@@ -184,6 +184,7 @@ pub fn mysql_server(data: &[u8]) {
         timeout: Duration::from_secs(5),
         allow_unverified_password: true,
         server_public_key: None,
+        read_only: false,
     };
     against_server("MySQL", async {
         let Ok(mut conn) = RawConn::login(server_sending(data), &params).await else {

@@ -75,3 +75,48 @@ async fn a_lost_transaction_is_not_silently_replaced() {
     )
     .await;
 }
+
+/// The connection's read-only switch is the server's: a write fails there, with the
+/// server's own error, in the pool and in a tab's session alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_connection_refuses_writes_on_the_server() {
+    let dir = tempfile::tempdir().expect("dir");
+    let sqlite_url = format!("sqlite://{}?mode=rwc", dir.path().join("ro.db").display());
+    let (sqlite_config, _) =
+        dbhive_core::ConnectionConfig::from_url(&sqlite_url).expect("sqlite url");
+    run(
+        &connect(&sqlite_config, None).await,
+        "CREATE TABLE t (x int)",
+    )
+    .await
+    .ok();
+    for (mut config, secret) in [pg_config(), mysql_config(), (sqlite_config, None)] {
+        config.read_only = true;
+        let conn = connect(&config, secret).await;
+        let write = match config.engine {
+            Engine::Sqlite => "INSERT INTO t VALUES (1)",
+            _ => "CREATE TABLE dbhive_ro_probe (x int)",
+        };
+        let e = run(&conn, write).await.err();
+        assert!(
+            e.message.contains("read-only")
+                || e.message.contains("READ ONLY")
+                || e.message.contains("readonly"),
+            "{:?}: {e}",
+            config.engine
+        );
+        let s = conn.open_session(None).await.expect("session");
+        assert!(
+            run_on(&s, write).await.error.is_some(),
+            "{:?} session",
+            config.engine
+        );
+        assert_eq!(
+            *run(&conn, "SELECT 1").await.ok().scalar(),
+            dbhive_core::Value::Int(1)
+        );
+        // The flag round-trips through the URL.
+        let (back, _) = dbhive_core::ConnectionConfig::from_url(&config.to_url()).expect("url");
+        assert!(back.read_only);
+    }
+}

@@ -570,3 +570,13 @@ async fn cancel_kills_the_cursor_and_the_session_goes_on() {
     let out = run_on(&s, "db.c.countDocuments({})").await.ok();
     assert_eq!(field(&out.results[0], 0, "count"), &Value::Int(20_000));
 }
+
+/// MongoDB has no session setting that refuses writes: until DB-Hive refuses write
+/// commands itself, the read-only switch refuses to connect rather than be ignored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_connection_is_refused_until_it_can_be_enforced() {
+    let (mut config, secret) = mongo_config();
+    config.read_only = true;
+    let e = connect_err(&config, secret).await;
+    assert_eq!(e.kind, dbhive_core::ErrorKind::Unsupported, "{e}");
+}

@@ -18,6 +18,8 @@ const ENGINES: { engine: Engine; label: string; logo: string }[] = [
 ];
 
 export const DEFAULT_PORT: Record<Engine, number | null> = { postgres: 5432, mysql: 3306, sqlite: null, mongodb: 27017, mssql: 1433 };
+/** Engines whose server session can be made to refuse writes. */
+const READ_ONLY_ENFORCED: Record<Engine, boolean> = { postgres: true, mysql: true, sqlite: true, mongodb: false, mssql: false };
 const DEFAULT_TLS: Record<Engine, TlsMode> = { postgres: "prefer", mysql: "prefer", sqlite: "disable", mongodb: "disable", mssql: "verify-full" };
 
 function blankConfig(engine: Engine): ConnectionConfig {
@@ -31,6 +33,7 @@ function blankConfig(engine: Engine): ConnectionConfig {
     tls_root_cert: null,
     tls_pin: null,
     allow_unverified_password: false,
+    read_only: false,
     connect_timeout_secs: 10,
     query_timeout_secs: null,
     pool_size: 4,
@@ -428,6 +431,25 @@ export function ConnectionDialog(props: {
             <input id="cd-attach" value={config.options.attach ?? ""} onChange={(e) => setOption("attach", e.target.value)} placeholder="alias=/path/other.db; alias2=/path/more.db" />
           </>
         )}
+        <div className="section">Safety</div>
+        <span />
+        <div className="check-with-note">
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={config.read_only}
+              disabled={!READ_ONLY_ENFORCED[config.engine] && !config.read_only}
+              onChange={(e) => set({ read_only: e.target.checked })}
+              data-testid="field-read-only"
+            />
+            Read-only connection
+          </label>
+          <div className="note">
+            {READ_ONLY_ENFORCED[config.engine]
+              ? "The server's session refuses every write (PostgreSQL default_transaction_read_only, MySQL READ ONLY transactions, SQLite query_only)."
+              : "Not enforced for this engine yet; connecting with it on is refused rather than ignored."}
+          </div>
+        </div>
         <div className="section">Limits</div>
         <label htmlFor="cd-ct">Connect timeout</label>
         <input id="cd-ct" value={config.connect_timeout_secs} onChange={(e) => set({ connect_timeout_secs: Number.parseInt(e.target.value, 10) || 10 })} inputMode="numeric" />

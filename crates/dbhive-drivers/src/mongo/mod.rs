@@ -97,6 +97,12 @@ impl Driver for MongoDriver {
         config: &ConnectionConfig,
         secret: Option<Secret>,
     ) -> DbResult<Arc<dyn Connection>> {
+        if config.read_only {
+            // Said, not ignored: a user who asked for it must not find writes going through.
+            return Err(dbhive_core::DbError::unsupported(
+                "read-only connections are not enforced for this engine yet: turn the read-only switch off, or connect as a user with read-only rights",
+            ));
+        }
         Ok(Arc::new(MongoConnection::open(config, secret).await?))
     }
 }

@@ -135,6 +135,12 @@ impl MssqlConnection {
         config: &ConnectionConfig,
         secret: Option<Secret>,
     ) -> DbResult<MssqlConnection> {
+        if config.read_only {
+            // Said, not ignored: a user who asked for it must not find writes going through.
+            return Err(dbhive_core::DbError::unsupported(
+                "read-only connections are not enforced for this engine yet: turn the read-only switch off, or connect as a user with read-only rights",
+            ));
+        }
         let (host, instance) = host_and_instance(config);
         let port = match (config.port, &instance) {
             (Some(p), _) => p,

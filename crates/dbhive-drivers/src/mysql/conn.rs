@@ -29,6 +29,8 @@ pub struct ConnectParams<'a> {
     /// A PEM file with the server's RSA public key, for caching_sha2_password's full
     /// authentication without verified TLS.
     pub server_public_key: Option<&'a str>,
+    /// Every transaction of the session is READ ONLY.
+    pub read_only: bool,
 }
 
 /// The longest a catalog query (tree, describe, DDL, SHOW WARNINGS, KILL) may wait for its

@@ -36,7 +36,12 @@ impl RawConn {
 
     async fn connect_inner(p: &ConnectParams<'_>) -> DbResult<RawConn> {
         let stream = net::connect(p.endpoint).await?;
-        Self::login(stream, p).await
+        let mut conn = Self::login(stream, p).await?;
+        if p.read_only {
+            conn.query_params("SET SESSION TRANSACTION READ ONLY", &[])
+                .await?;
+        }
+        Ok(conn)
     }
 
     /// The handshake and login over an open stream.

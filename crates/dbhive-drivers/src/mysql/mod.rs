@@ -57,6 +57,7 @@ struct Target {
     timeout: Duration,
     allow_unverified_password: bool,
     server_public_key: Option<String>,
+    read_only: bool,
 }
 
 impl Target {
@@ -69,6 +70,7 @@ impl Target {
             timeout: self.timeout,
             allow_unverified_password: self.allow_unverified_password,
             server_public_key: self.server_public_key.as_deref(),
+            read_only: self.read_only,
         }
     }
 }
@@ -128,6 +130,7 @@ impl MysqlConnection {
                 .option("server_public_key")
                 .or(config.option("server-public-key-path"))
                 .map(str::to_string),
+            read_only: config.read_only,
         };
         let first = RawConn::connect(&target.params(None)).await?;
         let tls = first.tls_peer().cloned();

@@ -52,6 +52,20 @@ impl Driver for PgDriver {
     }
 }
 
+/// libpq's `options`, with the read-only default added for a read-only connection: every
+/// connection of its pools and sessions starts with it.
+fn read_only_options(config: &ConnectionConfig) -> Option<String> {
+    let given = config.option("options").map(str::to_string);
+    if !config.read_only {
+        return given;
+    }
+    let read_only = "-c default_transaction_read_only=on";
+    Some(match given {
+        Some(o) => format!("{o} {read_only}"),
+        None => read_only.to_string(),
+    })
+}
+
 /// Where and as whom to connect, for one database.
 struct Target {
     endpoint: Endpoint,
@@ -132,7 +146,7 @@ impl PgConnection {
                 .option("application_name")
                 .unwrap_or("DB-Hive")
                 .to_string(),
-            options: config.option("options").map(str::to_string),
+            options: read_only_options(config),
             timeout: config.connect_timeout(),
             allow_unverified_password: config.allow_unverified_password,
         };

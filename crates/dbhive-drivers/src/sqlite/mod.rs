@@ -69,6 +69,7 @@ struct Opener {
     /// Shown in errors: the path the user gave.
     label: String,
     attach: Vec<(String, String)>,
+    read_only: bool,
 }
 
 static MEMORY_DBS: AtomicU64 = AtomicU64::new(0);
@@ -120,6 +121,7 @@ impl Opener {
             flags,
             label: db,
             attach,
+            read_only: config.read_only,
         })
     }
 
@@ -165,6 +167,11 @@ impl Opener {
                 [path],
             )
             .map_err(open_error)?;
+        }
+        // After ATTACH: query_only covers every database of the connection.
+        if self.read_only {
+            conn.pragma_update(None, "query_only", true)
+                .map_err(open_error)?;
         }
         Ok(conn)
     }
