@@ -958,6 +958,8 @@ mod tests {
                             tls_root_cert: root.map(PathBuf::from),
                             tls_pin: pin,
                             allow_unverified_password: allow,
+                            // Both values, without widening the strategy's tuple.
+                            read_only: pool % 2 == 1,
                             connect_timeout_secs: connect,
                             query_timeout_secs: query,
                             pool_size: pool,
