@@ -1,12 +1,15 @@
 //! Table edits as statements: the user's pending changes in, one statement per change out,
-//! each naming its row by a key and checking that the values the user saw are still there.
+//! each naming its row by a key and checking that the values the user saw are still there;
+//! and the table tab's own query (browse.rs).
 //! The shell and the UI hold no SQL text: they send changes, show the plan for review, and
 //! ask [`commit`] to run it.
 
+mod browse;
 mod commit;
 mod key;
 mod sql;
 
+pub use browse::{Browse, Condition, Direction, Op, row_id_column, select};
 pub use commit::{CommitReport, StatementOutcome, commit};
 pub use key::{KeySource, RowKey, row_key};
 pub use sql::{qualified, quote_ident};

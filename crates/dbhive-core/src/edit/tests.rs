@@ -264,3 +264,66 @@ fn each_engine_quotes_names_and_text_its_own_way() {
         "12.340"
     );
 }
+
+#[test]
+fn a_browse_sorts_filters_and_pages_on_the_server() {
+    let d = described(Some(&["id"]), vec![], None);
+    let browse = Browse {
+        sort: vec![
+            ("code".into(), Direction::Desc),
+            ("id".into(), Direction::Asc),
+        ],
+        conditions: vec![
+            Condition {
+                column: "note".into(),
+                op: Op::IsNull,
+                value: String::new(),
+            },
+            Condition {
+                column: "code".into(),
+                op: Op::Like,
+                value: "a'%".into(),
+            },
+        ],
+        raw_where: Some("id > 3 -- mine".into()),
+        offset: 100,
+        limit: Some(50),
+    };
+    let pg = EditTable::new(Engine::Postgres, &d, None);
+    assert_eq!(
+        select(&pg, &browse).expect("pg"),
+        "SELECT * FROM \"s\".\"t\" WHERE \"note\" IS NULL AND \"code\"::text LIKE 'a''%' AND (id > 3 -- mine\n) ORDER BY \"code\" DESC, \"id\" LIMIT 50 OFFSET 100"
+    );
+    let ms = EditTable::new(Engine::Mssql, &d, None);
+    assert!(
+        select(&ms, &browse)
+            .expect("mssql")
+            .ends_with("ORDER BY [code] DESC, [id] OFFSET 100 ROWS FETCH NEXT 50 ROWS ONLY")
+    );
+    let only_offset = Browse {
+        offset: 10,
+        ..Browse::default()
+    };
+    let my = EditTable::new(Engine::Mysql, &d, None);
+    assert_eq!(
+        select(&my, &only_offset).expect("mysql"),
+        "SELECT * FROM `s`.`t` LIMIT 18446744073709551615 OFFSET 10"
+    );
+    let rowid = EditTable::new(
+        Engine::Sqlite,
+        &described(None, vec![], Some("rowid")),
+        None,
+    );
+    assert_eq!(
+        select(&rowid, &Browse::default()).expect("sqlite"),
+        "SELECT rowid, * FROM \"s\".\"t\""
+    );
+    let bad = Browse {
+        sort: vec![("nope".into(), Direction::Asc)],
+        ..Browse::default()
+    };
+    assert!(
+        select(&pg, &bad).is_err(),
+        "an unknown column is refused, not sent"
+    );
+}

@@ -12,6 +12,7 @@ mod batches;
 mod browser;
 pub mod catalog;
 pub(crate) mod conn;
+mod ddl;
 mod errors;
 mod login;
 mod packet;

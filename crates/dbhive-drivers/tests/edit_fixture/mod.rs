@@ -227,6 +227,29 @@ pub async fn keys_conflicts_and_rollback(f: &Fixture) {
         row_id: None,
         set: vec![("v".into(), NewValue::Text(v.into()))],
     };
+    // The table tab's query: a condition, two sort keys, a page.
+    let browse = edit::Browse {
+        sort: vec![
+            ("a".into(), edit::Direction::Desc),
+            ("b".into(), edit::Direction::Asc),
+        ],
+        conditions: vec![edit::Condition {
+            column: "v".into(),
+            op: edit::Op::Like,
+            value: "t%".into(),
+        }],
+        raw_where: Some("b >= 1".into()),
+        offset: 1,
+        limit: Some(1),
+    };
+    let (_, page) = f.rows(&edit::select(&t, &browse).expect("select")).await;
+    assert_eq!(page.len(), 1, "{page:?}");
+    assert_eq!(
+        page[0][2],
+        Value::Text("two".into()),
+        "{:?}: second of three, two",
+        f.engine
+    );
     // Someone else changes row (1, 2) after it was read: our edit of it touches no row,
     // and the edit before it in the same commit is undone too.
     f.exec(&format!(
@@ -292,9 +315,11 @@ pub async fn keyless(f: &Fixture) {
     let t = f.edit_table("edit_keyless").await;
     match &t.key {
         RowKey::RowId { column } => {
-            let (columns, rows) = f
-                .rows(&format!("SELECT {column}, v FROM {name} ORDER BY {column}"))
-                .await;
+            // The table tab's own query: the row address first, then the columns.
+            let browse = edit::select(&t, &edit::Browse::default()).expect("select");
+            let (columns, rows) = f.rows(&browse).await;
+            assert_eq!(columns.len(), 2, "{columns:?}");
+            assert_eq!(edit::row_id_column(&t), Some(column.as_str()));
             let change = Change::Update {
                 seen: seen_row(&columns[1..], &rows[0][1..]),
                 row_id: Some(rows[0][0].clone()),
