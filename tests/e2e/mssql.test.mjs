@@ -28,6 +28,18 @@ const waitDone = (timeout) => finishedState(d, timeout);
 
 let id;
 
+/** Opens the tab's Messages pane; the text of its `count` messages, whitespace folded. */
+async function messageTexts(count) {
+  await (await css('.querytab:not([hidden]) [data-testid="messages-tab"]')).click();
+  const messages = await eventually(async () => {
+    const m = await all('.querytab:not([hidden]) [data-testid="messages"] .message');
+    return m.length >= count ? Promise.all(m.map((e) => e.getText())) : null;
+  }, "the messages");
+  const texts = messages.map((m) => m.replace(/\s+/g, " ").trim());
+  assert.equal(texts.length, count, JSON.stringify(texts));
+  return texts;
+}
+
 test("a sqlserver:// URL pasted into the dialog connects", async () => {
   await (await css('[data-testid="new-connection"]')).click();
   const dialog = await waitVisible(d, '[data-testid="connection-dialog"]');
@@ -93,13 +105,7 @@ test("PRINT between two SELECTs: two results, and the messages in server order",
   await screenshot(d, "mssql-first-result");
   await tabs[1].click();
   await eventually(async () => (await gridRows(d))[0]?.[0] === "3", "three people");
-  await (await css('.querytab:not([hidden]) [data-testid="messages-tab"]')).click();
-  const messages = await eventually(async () => {
-    const m = await all('.querytab:not([hidden]) [data-testid="messages"] .message');
-    return m.length >= 3 ? Promise.all(m.map((e) => e.getText())) : null;
-  }, "the messages");
-  const texts = messages.map((m) => m.replace(/\s+/g, " ").trim());
-  assert.equal(texts.length, 3, JSON.stringify(texts));
+  const texts = await messageTexts(3);
   assert.equal(texts[0], "(1 row affected)");
   assert.match(texts[1], /^INFO ?between the two$/);
   assert.equal(texts[2], "(1 row affected)");
@@ -109,13 +115,7 @@ test("PRINT between two SELECTs: two results, and the messages in server order",
 test("an error in the middle of a batch shows once, in its place, and the batch goes on", async () => {
   await runEditor("SELECT 1 AS a\nSELECT 1/0 AS boom\nPRINT 'after the error'");
   assert.equal(await waitDone(), "Error");
-  await (await css('.querytab:not([hidden]) [data-testid="messages-tab"]')).click();
-  const messages = await eventually(async () => {
-    const m = await all('.querytab:not([hidden]) [data-testid="messages"] .message');
-    return m.length >= 3 ? Promise.all(m.map((e) => e.getText())) : null;
-  }, "the messages");
-  const texts = messages.map((m) => m.replace(/\s+/g, " ").trim());
-  assert.equal(texts.length, 3, JSON.stringify(texts));
+  const texts = await messageTexts(3);
   assert.equal(texts[0], "(1 row affected)");
   assert.match(texts[1], /^ERROR ?.*Msg 8134, Level 16, State 1, Line 2/);
   assert.match(texts[2], /^INFO ?after the error$/);

@@ -63,20 +63,10 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value, style: &TextStyle, scratch: &mu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::csv::CsvQuoting;
-    use crate::value::{ArrayStyle, BytesStyle, float32_postgres, float64_postgres};
 
     #[test]
     fn values() {
-        let style = TextStyle {
-            bool_true: "t",
-            bool_false: "f",
-            float64: float64_postgres,
-            float32: float32_postgres,
-            bytes: BytesStyle::BackslashHex,
-            array: ArrayStyle::Braces,
-            csv: CsvQuoting::PostgresCopy,
-        };
+        let style = crate::value::POSTGRES_LIKE;
         let mut out = Vec::new();
         let mut scratch = Vec::new();
         let row = [

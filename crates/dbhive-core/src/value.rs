@@ -459,6 +459,18 @@ fn non_finite(
     }
 }
 
+/// PostgreSQL's text forms, for the core's own tests (the drivers own the real styles).
+#[cfg(test)]
+pub(crate) static POSTGRES_LIKE: TextStyle = TextStyle {
+    bool_true: "t",
+    bool_false: "f",
+    float64: float64_postgres,
+    float32: float32_postgres,
+    bytes: BytesStyle::BackslashHex,
+    array: ArrayStyle::Braces,
+    csv: crate::csv::CsvQuoting::PostgresCopy,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,15 +552,7 @@ mod tests {
 
     #[test]
     fn array_braces() {
-        let style = TextStyle {
-            bool_true: "t",
-            bool_false: "f",
-            float64: float64_postgres,
-            float32: float32_postgres,
-            bytes: BytesStyle::BackslashHex,
-            array: ArrayStyle::Braces,
-            csv: crate::csv::CsvQuoting::PostgresCopy,
-        };
+        let style = POSTGRES_LIKE;
         let v = Value::Array(vec![
             Value::Text("a b".into()),
             Value::Text("".into()),

@@ -187,6 +187,12 @@ async fn strict_encryption_is_tls_before_the_first_tds_byte() {
     through.tls_pin = None;
     through.allow_unverified_password = false;
     if babelfish {
+        // Strict TLS that is not verified is no licence for the password either.
+        let mut unverified = through.clone();
+        unverified.tls = TlsMode::Require;
+        unverified.tls_root_cert = None;
+        let e = connect_err(&unverified, secret.clone()).await;
+        assert_eq!(e.code.as_deref(), Some("unverified_server"), "{e}");
         let conn = connect(&through, secret.clone()).await;
         let info = conn.server_info().await.expect("info");
         let tls = info.tls.expect("TLS");

@@ -1,16 +1,7 @@
 use super::*;
 use crate::schema::{IndexInfo, PrimaryKey, TableInfo, TableKind};
-use crate::value::{ArrayStyle, BytesStyle, float32_postgres, float64_postgres};
 
-static STYLE: TextStyle = TextStyle {
-    bool_true: "t",
-    bool_false: "f",
-    float64: float64_postgres,
-    float32: float32_postgres,
-    bytes: BytesStyle::BackslashHex,
-    array: ArrayStyle::Braces,
-    csv: crate::csv::CsvQuoting::PostgresCopy,
-};
+use crate::value::POSTGRES_LIKE as STYLE;
 
 fn column(name: &str, data_type: &str, nullable: bool, extra: Option<&str>) -> ColumnInfo {
     ColumnInfo {

@@ -17,6 +17,7 @@ mod errors;
 mod login;
 mod packet;
 mod prelogin;
+mod tls;
 mod tokens;
 mod tree;
 pub mod types;
