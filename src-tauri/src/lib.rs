@@ -93,6 +93,11 @@ pub fn run() {
             commands::queries::copy_rows,
             commands::queries::close_query,
             commands::queries::close_tab,
+            commands::edits::open_table,
+            commands::edits::browse_table,
+            commands::edits::plan_edits,
+            commands::edits::commit_edits,
+            commands::edits::end_transaction,
             commands::window::window_ready,
         ])
         .build(tauri::generate_context!());

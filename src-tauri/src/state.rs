@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use dbhive_core::edit::EditTable;
 use dbhive_core::{
     ConnectionRegistry, DbError, DbResult, QueryHandle, ResultStore, Secret, Session, TextStyle,
 };
@@ -32,6 +33,8 @@ pub struct AppState {
     /// Sessions by "connection/tab/database".
     pub sessions: tokio::sync::Mutex<HashMap<String, Arc<dyn Session>>>,
     pub queries: Mutex<HashMap<String, QueryEntry>>,
+    /// The table each table tab shows, by "connection/tab": what its edits are planned on.
+    pub edit_tables: Mutex<HashMap<String, EditTable>>,
     /// Passwords typed at connect time when they are not saved: memory only.
     pub typed_passwords: Mutex<HashMap<String, Secret>>,
     /// Last known health of each open connection (true: answering).
@@ -48,6 +51,7 @@ impl AppState {
             keychain: Arc::new(Keychain::default()),
             sessions: tokio::sync::Mutex::new(HashMap::new()),
             queries: Mutex::new(HashMap::new()),
+            edit_tables: Mutex::new(HashMap::new()),
             typed_passwords: Mutex::new(HashMap::new()),
             health: Mutex::new(HashMap::new()),
         }

@@ -140,7 +140,7 @@ test("the sample tree expands down to columns, and a table opens with its data",
   await orders.click();
   await (await css('[data-testid="tree"]')).sendKeys(Key.chord(Key.SHIFT, Key.F10));
   const menu = await waitVisible(d, '[data-testid="context-menu"]');
-  await (await menu.findElement(By.xpath(".//*[text()='Open data (first 1000 rows)']"))).click();
+  await (await menu.findElement(By.xpath(".//*[text()='Query first 1000 rows']"))).click();
   await eventually(async () => (await gridRows(d)).length > 5, "order rows in the grid");
   assert.equal(await waitDone(), "Done");
   assert.equal(await rowCount(), 1000);
@@ -272,13 +272,15 @@ test("the PostgreSQL tree expands down to columns", async () => {
   await (await css("body")).sendKeys(Key.ESCAPE);
 });
 
-test("a PostgreSQL query's values are read from the grid", async () => {
+test("a PostgreSQL table's and query's values are read from the grid", async () => {
   const people = await nodeAt(timings.pgConnectionId, [pg.database, "e2e", "tables", "people"]);
   await doubleClick(d, people);
   await eventually(async () => (await gridRows(d)).filter((r) => r[0] !== "…").length === 2, "two people");
   const rows = await gridRows(d);
   assert.deepEqual(rows[0], ["1", "Ada", "NULL", "1815-12-10"]);
   assert.deepEqual(rows[1], ["2", "Grace", "", "1906-12-09"]);
+  // The table opened in a table tab; queries go in a query tab.
+  await (await css('[data-testid="new-tab"]')).click();
   await runEditor("SELECT 1::int AS one, 'x y'::text AS t, true AS b, '{\"a\": [1, 2]}'::jsonb AS j, NULL::int AS n, 12.50::numeric AS amount");
   assert.equal(await waitDone(), "Done");
   await eventually(async () => (await gridRows(d)).length === 1 && (await gridRows(d))[0][0] !== "…", "one row");
@@ -454,6 +456,7 @@ test("a MariaDB connection: dialog, tree down to columns, values, and Cancel by 
   assert.deepEqual(rows[0], ["1", "Ada", "NULL", "1815-12-10", "99.50", "\\x0a"]);
   assert.deepEqual(rows[1], ["2", "Grace", "", "1906-12-09", "NULL", "\\x01"]);
   await screenshot(d, "mariadb-values");
+  await (await css('[data-testid="new-tab"]')).click();
 
   const sleeping = "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' AND INFO LIKE '%e2e-cancel */'";
   await runEditor("SELECT SLEEP(30) /* e2e-cancel */");

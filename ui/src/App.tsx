@@ -5,11 +5,13 @@ import type { AppInfo, Column, DbError, SavedConnection, SchemaNode } from "./ty
 import { errorMessage, isDbError } from "./types";
 import { SchemaTree, type ConnStatus, type TreeHandle, qualified } from "./components/SchemaTree";
 import { QueryTab, type QueryTabApi, type TabInfo } from "./components/QueryTab";
+import { TableTab } from "./components/TableTab";
 import { ConnectionDialog } from "./components/ConnectionDialog";
 import { CertificateChangedDialog, SqliteCreateDialog, UnverifiedServerDialog, serverAddress } from "./components/ConnectProblems";
 import { SettingsDialog } from "./components/SettingsDialog";
 import {
   CommandPalette,
+  ConfirmDialog,
   ContextMenu,
   PasswordPrompt,
   ShortcutsDialog,
@@ -44,6 +46,7 @@ type Dialog =
   | { type: "text"; title: string; text: string; pretty: string | null; meta?: string; testid?: string }
   | { type: "shortcuts" }
   | { type: "palette" }
+  | { type: "confirm"; title: string; text: string; confirm: string; resolve: (ok: boolean) => void }
   | null;
 
 export function App() {
@@ -60,6 +63,8 @@ export function App() {
   const [themeChoice, theme, setTheme] = useTheme();
   const tree = useRef<TreeHandle | null>(null);
   const tabApis = useRef(new Map<string, QueryTabApi>());
+  // Pending edits of each table tab: closing such a tab asks first.
+  const pendingEdits = useRef(new Map<string, number>());
   const toastId = useRef(0);
 
   const notify = useCallback((text: string, kind: "ok" | "error" | "info" = "info") => {
@@ -207,14 +212,31 @@ export function App() {
     [byId, connectTo],
   );
 
+  const ask = useCallback(
+    (title: string, text: string, confirm: string) => new Promise<boolean>((resolve) => setDialog({ type: "confirm", title, text, confirm, resolve })),
+    [],
+  );
+
+  /** What closing these tabs would lose, in words; null if nothing. */
+  const wouldLose = useCallback((ids: string[]): string | null => {
+    const open = ids.filter((id) => tabApis.current.get(id)?.inTransaction() === true).length;
+    const edits = ids.reduce((n, id) => n + (pendingEdits.current.get(id) ?? 0), 0);
+    const parts = [];
+    if (open > 0) parts.push(open === 1 ? "a transaction that is not committed (it will be rolled back)" : `${open} transactions that are not committed (they will be rolled back)`);
+    if (edits > 0) parts.push(`${edits} pending ${edits === 1 ? "change" : "changes"} that were not committed`);
+    return parts.length === 0 ? null : parts.join(" and ");
+  }, []);
+
   const disconnect = useCallback(
-    (id: string) => {
+    async (id: string) => {
+      const lose = wouldLose(tabs.filter((t) => t.connectionId === id).map((t) => t.id));
+      if (lose !== null && !(await ask("Disconnect?", `Tabs of this connection have ${lose}.`, "Disconnect and lose them"))) return;
       void api.disconnect(id).then(() => {
         setStatus((s) => ({ ...s, [id]: "disconnected" }));
         tree.current?.forget(id);
       });
     },
-    [],
+    [tabs, ask, wouldLose],
   );
 
   const ensureConnected = async (id: string) => status[id] === "connected" || status[id] === "lost" || connect(id);
@@ -230,7 +252,10 @@ export function App() {
     [status, connect],
   );
 
-  const closeTab = useCallback((id: string) => {
+  const closeTab = useCallback(async (id: string) => {
+    const lose = wouldLose([id]);
+    if (lose !== null && !(await ask("Close this tab?", `It has ${lose}.`, "Close and lose them"))) return;
+    pendingEdits.current.delete(id);
     setTabs((t) => {
       const index = t.findIndex((x) => x.id === id);
       const tab = t[index];
@@ -241,7 +266,25 @@ export function App() {
       setActiveTab((a) => (a === id ? (rest[Math.min(index, rest.length - 1)]?.id ?? null) : a));
       return rest;
     });
-  }, []);
+  }, [ask, wouldLose]);
+
+  /** A table tab: the table's rows, sorted, filtered, paged and edited there. MongoDB
+   *  collections open as a query (their edits come with the document editor). */
+  const openTable = useCallback(
+    async (conn: SavedConnection, node: SchemaNode) => {
+      if (node.table === null) return;
+      if (conn.config.engine === "mongodb") {
+        await openData(conn, node);
+        return;
+      }
+      if (!(await ensureConnected(conn.id))) return;
+      const tab: TabInfo = { id: newId("tab"), connectionId: conn.id, title: node.name, sql: "", runOnOpen: false, table: node.table };
+      setTabs((t) => [...t, tab]);
+      setActiveTab(tab.id);
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [status, connect],
+  );
 
   const openData = useCallback(
     async (conn: SavedConnection, node: SchemaNode) => {
@@ -321,7 +364,7 @@ export function App() {
     { label: "Run all", keys: "Ctrl+Shift+Enter", run: () => activeTab !== null && tabApis.current.get(activeTab)?.run(true) },
     { label: "Cancel query", keys: "Esc", run: () => activeTab !== null && tabApis.current.get(activeTab)?.cancel() },
     { label: "New query tab", keys: "Ctrl+T", run: newTabForActive },
-    { label: "Close tab", keys: "Ctrl+W", run: () => activeTab !== null && closeTab(activeTab) },
+    { label: "Close tab", keys: "Ctrl+W", run: () => activeTab !== null && void closeTab(activeTab) },
     { label: "New connection…", keys: "Ctrl+N", run: () => setDialog({ type: "connection", existing: null }) },
     { label: "Filter the schema tree", keys: "Ctrl+Shift+F", run: () => tree.current?.focusFilter() },
     { label: `Theme: ${theme === "dark" ? "light" : "dark"}`, keys: "Ctrl+Shift+L", run: toggleTheme },
@@ -350,7 +393,7 @@ export function App() {
         newTabForActive();
       } else if (mod && !e.shiftKey && key === "w") {
         e.preventDefault();
-        if (activeTab !== null) closeTab(activeTab);
+        if (activeTab !== null) void closeTab(activeTab);
       } else if (mod && !e.shiftKey && key === "n") {
         e.preventDefault();
         setDialog({ type: "connection", existing: null });
@@ -409,11 +452,12 @@ export function App() {
             handle={tree}
             actions={{
               connect,
-              disconnect,
+              disconnect: (id) => void disconnect(id),
               edit: (c) => setDialog({ type: "connection", existing: c }),
               remove: (c) => void removeConnection(c),
               newQuery: (c, sql) => void newQuery(c, sql ?? ""),
               openData: (c, n) => void openData(c, n),
+              openTable: (c, n) => void openTable(c, n),
               showDdl: (c, n) => void showDdl(c, n),
               copy: (text, what) => void copyText(text).then(() => notify(`Copied ${what}`, "ok")),
               menu: (x, y, items) => setMenu({ x, y, items }),
@@ -431,7 +475,7 @@ export function App() {
                 key={t.id}
                 className={`tab${t.id === activeTab ? " active" : ""}${running[t.id] === true ? " running" : ""}`}
                 onClick={() => setActiveTab(t.id)}
-                onAuxClick={(e) => e.button === 1 && closeTab(t.id)}
+                onAuxClick={(e) => e.button === 1 && void closeTab(t.id)}
                 data-testid="tab"
                 title={`${t.title} — ${conn?.name ?? ""}`}
               >
@@ -441,7 +485,7 @@ export function App() {
                   className="close"
                   onClick={(e) => {
                     e.stopPropagation();
-                    closeTab(t.id);
+                    void closeTab(t.id);
                   }}
                   title="Close (Ctrl+W)"
                 >
@@ -465,6 +509,26 @@ export function App() {
         </div>
         {tabs.map((t) => {
           const conn = byId.get(t.connectionId);
+          if (t.table !== undefined) {
+            return (
+              <TableTab
+                key={t.id}
+                tab={t}
+                active={t.id === activeTab}
+                engine={conn?.config.engine ?? "postgres"}
+                connectionName={conn?.name ?? t.connectionId}
+                connectionColor={conn?.color ?? null}
+                openCell={(q, r, row, col, column) => void openCell(q, r, row, col, column)}
+                onContextMenu={(x, y, items) => setMenu({ x, y, items })}
+                notify={notify}
+                onConnectionLost={(id) => setStatus((s) => ({ ...s, [id]: "lost" }))}
+                onPending={(id, n) => {
+                  if (n > 0) pendingEdits.current.set(id, n);
+                  else pendingEdits.current.delete(id);
+                }}
+              />
+            );
+          }
           return (
             <QueryTab
               key={t.id}
@@ -626,6 +690,17 @@ export function App() {
         <TextViewer title={dialog.title} text={dialog.text} pretty={dialog.pretty} meta={dialog.meta} testid={dialog.testid} onClose={() => setDialog(null)} />
       ) : null}
       {dialog?.type === "shortcuts" ? <ShortcutsDialog onClose={() => setDialog(null)} /> : null}
+      {dialog?.type === "confirm" ? (
+        <ConfirmDialog
+          title={dialog.title}
+          text={dialog.text}
+          confirm={dialog.confirm}
+          onAnswer={(ok) => {
+            dialog.resolve(ok);
+            setDialog(null);
+          }}
+        />
+      ) : null}
       {dialog?.type === "palette" ? <CommandPalette commands={commands} onClose={() => setDialog(null)} /> : null}
       {menu !== null ? <ContextMenu menu={menu} onClose={() => setMenu(null)} /> : null}
       <Toasts toasts={toasts} />

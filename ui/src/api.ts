@@ -17,7 +17,20 @@ import type {
   Cell,
   UiEvent,
   JsonMode,
+  Browse,
+  CommitReport,
+  EditTable,
+  GridChange,
+  PlannedStatement,
 } from "./types";
+
+export interface EditInput {
+  connection_id: string;
+  tab_id: string;
+  query_id: string;
+  result: number;
+  changes: GridChange[];
+}
 
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
@@ -77,6 +90,7 @@ export const api = {
       sql: string;
       database: string | null;
       timeout_ms: number | null;
+      manual_commit: boolean;
     },
     onEvent: (e: UiEvent) => void,
   ) => {
@@ -100,6 +114,18 @@ export const api = {
     format: "tsv" | "csv" | "json";
     header: boolean;
   }) => invoke<string>("copy_rows", { input }),
+  openTable: (connectionId: string, tabId: string, table: TableRef) =>
+    invoke<{ table: EditTable; computed: string[]; row_id_column: string | null }>("open_table", { connectionId, tabId, table }),
+  browseTable: (input: { connection_id: string; tab_id: string; browse: Browse }, onEvent: (e: UiEvent) => void) => {
+    const events = new Channel<UiEvent>();
+    events.onmessage = onEvent;
+    return invoke<{ query_id: string; sql: string }>("browse_table", { input, events });
+  },
+  planEdits: (input: EditInput) => invoke<PlannedStatement[]>("plan_edits", { input }),
+  commitEdits: (input: EditInput) => invoke<CommitReport>("commit_edits", { input }),
+  /** Commit (true) or Rollback of a manual-commit tab; says whether a transaction is still open. */
+  endTransaction: (connectionId: string, tabId: string, commit: boolean) =>
+    invoke<boolean>("end_transaction", { connectionId, tabId, commit }),
   closeQuery: (queryId: string) => invoke<null>("close_query", { queryId }),
   closeTab: (connectionId: string, tabId: string) => invoke<null>("close_tab", { connectionId, tabId }),
   getSettings: () => invoke<SettingsView>("get_settings"),

@@ -209,7 +209,7 @@ export type UiEvent =
       has_columns: boolean;
     }
   | { type: "error"; error: DbError }
-  | { type: "done"; elapsed_ms: number; results: number; cancelled: boolean };
+  | { type: "done"; elapsed_ms: number; results: number; cancelled: boolean; in_transaction: boolean };
 
 export interface FullValue {
   text: string | null;
@@ -225,4 +225,54 @@ export function errorMessage(e: unknown): string {
   if (isDbError(e)) return e.message;
   if (e instanceof Error) return e.message;
   return String(e);
+}
+
+/** How an edit names a row of its table (crates/dbhive-core/src/edit/key.rs). */
+export type RowKey =
+  | { kind: "columns"; columns: string[]; source: { kind: "primary" } | { kind: "unique"; index: string } }
+  | { kind: "row_id"; column: string }
+  | { kind: "read_only"; reason: string };
+
+export interface EditTable {
+  engine: Engine;
+  table: TableRef;
+  columns: ColumnInfo[];
+  key: RowKey;
+}
+
+export type NewValue = { kind: "null" } | { kind: "text"; value: string } | { kind: "default" };
+
+export type GridChange =
+  | { kind: "update"; row: number; set: [string, NewValue][] }
+  | { kind: "insert"; values: [string, NewValue][]; copy_of: number | null }
+  | { kind: "delete"; row: number };
+
+export type SortDirection = "asc" | "desc";
+export type ConditionOp = "eq" | "not_eq" | "lt" | "lt_eq" | "gt" | "gt_eq" | "like" | "is_null" | "is_not_null";
+
+export interface Condition {
+  column: string;
+  op: ConditionOp;
+  value: string;
+}
+
+export interface Browse {
+  sort: [string, SortDirection][];
+  conditions: Condition[];
+  raw_where: string | null;
+  offset: number;
+  limit: number | null;
+}
+
+export interface PlannedStatement {
+  change: number;
+  sql: string;
+  expects_one_row: boolean;
+}
+
+export interface CommitReport {
+  committed: boolean;
+  statements: { change: number; sql: string; rows_affected: number | null; error: DbError | null }[];
+  stopped_at: number | null;
+  conflict: boolean;
 }

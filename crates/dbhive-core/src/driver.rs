@@ -116,6 +116,12 @@ pub trait Session: Send + Sync {
 
     async fn ping(&self) -> DbResult<Duration>;
 
+    /// A transaction is open on the session, as the server said after the last query (a
+    /// manual-commit tab shows it, and asks before it is closed).
+    fn in_transaction(&self) -> bool {
+        false
+    }
+
     async fn close(&self);
 }
 

@@ -30,6 +30,8 @@ pub struct SessionSlot<C> {
     /// It broke with a transaction open: the next query fails and says so instead of
     /// running outside the transaction the user thinks it is in.
     lost_transaction: AtomicBool,
+    /// A transaction was open after the last query.
+    open_transaction: AtomicBool,
     /// What a reconnect resets, in the engine's words.
     reset: &'static str,
 }
@@ -40,6 +42,7 @@ impl<C: SessionConn> SessionSlot<C> {
             conn: tokio::sync::Mutex::new(Some(conn)),
             lost: AtomicBool::new(false),
             lost_transaction: AtomicBool::new(false),
+            open_transaction: AtomicBool::new(false),
             reset,
         }
     }
@@ -98,6 +101,11 @@ impl<C: SessionConn> SessionSlot<C> {
     /// After a query: a connection it left unusable is dropped, and the next query
     /// reconnects and says so.
     pub fn release(&self, slot: &mut Option<C>) {
+        self.open_transaction.store(
+            slot.as_ref()
+                .is_some_and(|c| c.is_usable() && c.in_transaction()),
+            Ordering::SeqCst,
+        );
         if let Some(c) = slot.as_ref().filter(|c| !c.is_usable()) {
             if c.in_transaction() {
                 self.lost_transaction.store(true, Ordering::SeqCst);
@@ -105,6 +113,11 @@ impl<C: SessionConn> SessionSlot<C> {
             *slot = None;
             self.lost.store(true, Ordering::SeqCst);
         }
+    }
+
+    /// A transaction was open when the last query ended.
+    pub fn in_transaction(&self) -> bool {
+        self.open_transaction.load(Ordering::SeqCst)
     }
 
     /// A round trip on the session's connection (reconnecting first if needed).

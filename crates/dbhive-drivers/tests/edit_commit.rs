@@ -13,6 +13,8 @@ async fn postgres_edits() {
     types_round_trip(&f, "types").await;
     keys_conflicts_and_rollback(&f).await;
     keyless(&f).await;
+    a_large_value(&f).await;
+    a_session_says_when_a_transaction_is_open(&f).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -21,6 +23,8 @@ async fn mysql_edits() {
     types_round_trip(&f, "edit_types").await;
     keys_conflicts_and_rollback(&f).await;
     keyless(&f).await;
+    a_large_value(&f).await;
+    a_session_says_when_a_transaction_is_open(&f).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -30,6 +34,8 @@ async fn sqlite_edits() {
     types_round_trip(&f, "types").await;
     keys_conflicts_and_rollback(&f).await;
     keyless(&f).await;
+    a_large_value(&f).await;
+    a_session_says_when_a_transaction_is_open(&f).await;
 }
 
 /// A session whose connection died inside a transaction must not reconnect and run the

@@ -2,6 +2,7 @@
 //! and the drivers, and no SQL is written here.
 
 pub mod connections;
+pub mod edits;
 pub mod queries;
 pub mod schema;
 pub mod settings;

@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use dbhive_core::edit::{self, TxAction};
 use dbhive_core::{
-    Column, DbError, DbResult, ErrorKind, Notice, QueryEvent, QueryOptions, QueryStream,
-    ResultStore, TextStyle,
+    Column, Connection, DbError, DbResult, ErrorKind, Notice, QueryEvent, QueryOptions,
+    QueryStream, ResultStore, Session, TextStyle,
 };
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -65,6 +66,8 @@ pub enum UiEvent {
         elapsed_ms: u64,
         results: usize,
         cancelled: bool,
+        /// The tab's session was left inside a transaction (manual-commit mode, or a BEGIN).
+        in_transaction: bool,
     },
 }
 
@@ -76,6 +79,9 @@ pub struct RunInput {
     /// Another database of the server (PostgreSQL); None: the connection's own.
     database: Option<String>,
     timeout_ms: Option<u64>,
+    /// Manual-commit mode: a transaction is opened before the query if none is.
+    #[serde(default)]
+    manual_commit: bool,
 }
 
 #[tauri::command]
@@ -89,28 +95,65 @@ pub async fn run_query(
     if let Some(db) = &input.database {
         validate::text(db, "database", 4096)?;
     }
-    let conn = open_connection(&state, &input.connection_id)?;
-    let key = format!(
-        "{}/{}/{}",
-        input.connection_id,
-        input.tab_id,
-        input.database.as_deref().unwrap_or("")
-    );
-    let session = {
-        let mut sessions = state.sessions.lock().await;
-        match sessions.get(&key) {
-            Some(s) => s.clone(),
-            None => {
-                let s = conn.open_session(input.database.as_deref()).await?;
-                sessions.insert(key, s.clone());
-                s
-            }
+    let (conn, session) = tab_session(
+        &state,
+        &input.connection_id,
+        &input.tab_id,
+        input.database.as_deref(),
+    )
+    .await?;
+    if input.manual_commit && !session.in_transaction() {
+        // Manual-commit mode: the tab's work waits for its Commit or Rollback.
+        edit::transaction(&session, conn.config().engine, TxAction::Begin).await?;
+    }
+    start_query(
+        &state,
+        &conn,
+        session,
+        format!("{}/{}", input.connection_id, input.tab_id),
+        input.sql,
+        input.timeout_ms,
+        events,
+    )
+}
+
+/// The tab's own server session on `database` (None: the connection's), opened on first use.
+pub(super) async fn tab_session(
+    state: &AppState,
+    connection_id: &str,
+    tab_id: &str,
+    database: Option<&str>,
+) -> DbResult<(Arc<dyn Connection>, Arc<dyn Session>)> {
+    validate::id(tab_id, "tab")?;
+    let conn = open_connection(state, connection_id)?;
+    let key = format!("{connection_id}/{tab_id}/{}", database.unwrap_or(""));
+    let mut sessions = state.sessions.lock().await;
+    let session = match sessions.get(&key) {
+        Some(s) => s.clone(),
+        None => {
+            let s = conn.open_session(database).await?;
+            sessions.insert(key, s.clone());
+            s
         }
     };
-    let stream = session.execute(
-        input.sql,
+    Ok((conn, session))
+}
+
+/// Starts `sql` on `session`, its rows kept in a new store the tab `tab` owns; returns the
+/// query's id.
+pub(super) fn start_query(
+    state: &AppState,
+    conn: &Arc<dyn Connection>,
+    session: Arc<dyn Session>,
+    tab: String,
+    sql: String,
+    timeout_ms: Option<u64>,
+    events: Channel<UiEvent>,
+) -> DbResult<String> {
+    let stream = session.clone().execute(
+        sql,
         QueryOptions {
-            timeout_ms: input.timeout_ms.filter(|t| *t > 0),
+            timeout_ms: timeout_ms.filter(|t| *t > 0),
         },
     );
     let id = new_id();
@@ -119,7 +162,6 @@ pub async fn run_query(
         state.settings.limits.clone(),
     ));
     let style = conn.text_style();
-    let tab = format!("{}/{}", input.connection_id, input.tab_id);
     state
         .queries
         .lock()
@@ -133,7 +175,7 @@ pub async fn run_query(
                 tab,
             },
         );
-    tauri::async_runtime::spawn(forward(stream, store, style, events));
+    tauri::async_runtime::spawn(forward(stream, store, style, session, events));
     Ok(id)
 }
 
@@ -142,6 +184,7 @@ async fn forward(
     mut stream: QueryStream,
     store: Arc<ResultStore>,
     style: &'static TextStyle,
+    session: Arc<dyn Session>,
     events: Channel<UiEvent>,
 ) {
     let handle = stream.handle();
@@ -245,6 +288,7 @@ async fn forward(
                 elapsed_ms,
                 results,
                 cancelled: cancelled && !refused,
+                in_transaction: session.in_transaction(),
             }),
         }
     }
@@ -595,6 +639,9 @@ pub async fn close_tab(
     validate::id(&tab_id, "tab")?;
     let prefix = format!("{connection_id}/{tab_id}/");
     state.drop_queries(&prefix);
+    if let Ok(mut tables) = state.edit_tables.lock() {
+        tables.remove(&format!("{connection_id}/{tab_id}"));
+    }
     let closing: Vec<_> = {
         let mut sessions = state.sessions.lock().await;
         let keys: Vec<String> = sessions

@@ -2,7 +2,7 @@
 // into view, resizable columns, NULL shown apart from '', rectangular selection and copy.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api";
-import type { Cell, Column } from "../types";
+import type { Cell, Column, NewValue, SortDirection } from "../types";
 import { isCut, isMissing } from "../types";
 import { copyText } from "../lib/clipboard";
 import { formatCount } from "../lib/format";
@@ -32,6 +32,45 @@ interface Pos {
 
 export type CopyFormat = "tsv" | "csv" | "json";
 
+export interface MenuItem {
+  label: string;
+  action: () => void;
+}
+
+/** A table tab's grid takes edits: cells show their pending values, added rows follow the
+ *  stored ones, and the tab keeps the pending set (lib/pending.ts). */
+export interface GridEditing {
+  pending: (row: number, col: number) => NewValue | undefined;
+  rowState: (row: number) => "deleted" | "added" | "conflict" | undefined;
+  /** Rows added below the stored ones. */
+  added: number;
+  /** Why a column cannot be written (generated, the row address), or null. */
+  readOnly: (col: number) => string | null;
+  /** What an added row's untouched cell shows: DEFAULT, or what the server computes. */
+  placeholder: (col: number) => string;
+  set: (cells: { row: number; col: number; value: NewValue }[]) => void;
+  paste: (row: number, col: number, text: string) => void;
+  deleteRows: (rows: number[]) => void;
+  /** The stored row an added row's cell copies (a duplicated row), or null. */
+  copied: (row: number, col: number) => number | null;
+  menu: (row: number, col: number, area: { r1: number; r2: number; c1: number; c2: number }, shown: Cell | undefined) => MenuItem[];
+}
+
+export interface GridSort {
+  keys: [number, SortDirection][];
+  onSort: (col: number, add: boolean) => void;
+}
+
+interface Editing {
+  row: number;
+  col: number;
+  text: string;
+}
+
+function pendingText(v: NewValue): string {
+  return v.kind === "null" ? "NULL" : v.kind === "default" ? "DEFAULT" : v.value;
+}
+
 function initialWidth(column: Column, kind: string | undefined): number {
   const byKind = kind === "number" ? 96 : kind === "date" ? 190 : kind === "bool" ? 70 : kind === "json" ? 240 : 170;
   const byName = column.name.length * 8 + 36;
@@ -50,8 +89,13 @@ export function DataGrid(props: {
   onContextMenu: (x: number, y: number, items: { label: string; action: () => void }[]) => void;
   onPainted?: () => void;
   notify: (message: string, kind?: "ok" | "error") => void;
+  editing?: GridEditing;
+  sort?: GridSort;
 }) {
   const { queryId, result } = props;
+  const edits = props.editing;
+  const [editing, setEditing] = useState<Editing | null>(null);
+  const finished = useRef<Editing | null>(null);
   const scroller = useRef<HTMLDivElement | null>(null);
   // Pages fetched from the store; page 0 comes with the query events until fetched.
   const [pages, setPages] = useState(new Map<number, Cell[][]>());
@@ -93,7 +137,9 @@ export function DataGrid(props: {
     };
   }, [measure]);
 
-  const total = result.total;
+  const stored = result.total;
+  // Added rows are drawn below the stored ones.
+  const total = stored + (edits?.added ?? 0);
   const gutter = gutterWidth(total);
   const firstRow = Math.max(0, Math.floor((view.top - HEADER_H) / ROW_H) - 6);
   const lastRow = Math.min(total, Math.ceil((view.top + view.height) / ROW_H) + 6);
@@ -116,8 +162,8 @@ export function DataGrid(props: {
     for (let p = Math.floor(firstRow / PAGE); p <= Math.floor(Math.max(lastRow - 1, 0) / PAGE); p++) {
       // A page fetched (or sent) while its rows were still arriving is fetched again.
       const have = pageAt(p);
-      const short = have === undefined || have.length < Math.min(PAGE, total - p * PAGE);
-      if (short && !inflight.current.has(p) && p * PAGE < total) wanted.push(p);
+      const short = have === undefined || have.length < Math.min(PAGE, stored - p * PAGE);
+      if (short && !inflight.current.has(p) && p * PAGE < stored) wanted.push(p);
     }
     for (const p of wanted) {
       inflight.current.add(p);
@@ -135,7 +181,7 @@ export function DataGrid(props: {
     }
     // pageAt reads pages and result.first, both listed.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [firstRow, lastRow, total, queryId, result.index, result.first, pages, props.notify]);
+  }, [firstRow, lastRow, stored, queryId, result.index, result.first, pages, props.notify]);
 
   const rowAt = (r: number): Cell[] | undefined => pageAt(Math.floor(r / PAGE))?.[r % PAGE];
 
@@ -184,8 +230,99 @@ export function DataGrid(props: {
     else if (right > el.scrollLeft + el.clientWidth) el.scrollLeft = right - el.clientWidth;
   };
 
+  /** Starts editing a cell; a cut value is read whole first. */
+  const beginEdit = (p: Pos, typed: string | null) => {
+    if (edits === undefined) return;
+    const why = edits.readOnly(p.col);
+    if (why !== null) {
+      props.notify(why, "error");
+      return;
+    }
+    if (edits.rowState(p.row) === "deleted") return;
+    const pending = edits.pending(p.row, p.col);
+    if (typed !== null) {
+      setEditing({ row: p.row, col: p.col, text: typed });
+      return;
+    }
+    if (pending !== undefined) {
+      setEditing({ row: p.row, col: p.col, text: pending.kind === "text" ? pending.value : "" });
+      return;
+    }
+    if (p.row >= stored) {
+      setEditing({ row: p.row, col: p.col, text: "" });
+      return;
+    }
+    const cell = rowAt(p.row)?.[p.col];
+    if (isCut(cell)) {
+      api
+        .cellValue(queryId, result.index, p.row, p.col)
+        .then((v) => {
+          setEditing({ row: p.row, col: p.col, text: v.text ?? "" });
+        })
+        .catch((e: unknown) => {
+          props.notify(`Could not read the value: ${String((e as { message?: string }).message ?? e)}`, "error");
+        });
+      return;
+    }
+    setEditing({ row: p.row, col: p.col, text: cell === null || cell === undefined || isMissing(cell) ? "" : cellText(cell) });
+  };
+
+  const finishEdit = (e: Editing, move: Pos | null) => {
+    // Enter or Tab finished it; the blur of the input going away must not finish it again.
+    if (finished.current === e) return;
+    finished.current = e;
+    setEditing(null);
+    edits?.set([{ row: e.row, col: e.col, value: { kind: "text", value: e.text } }]);
+    if (move !== null) {
+      const p = {
+        row: Math.min(Math.max(move.row, 0), Math.max(total - 1, 0)),
+        col: Math.min(Math.max(move.col, 0), result.columns.length - 1),
+      };
+      setFocus(p);
+      setAnchor(p);
+      scrollTo(p);
+    }
+    scroller.current?.focus();
+  };
+
+  const selectedCells = () => {
+    const s = sel;
+    if (s === null) return [];
+    const cells: Pos[] = [];
+    for (let r = s.r1; r <= s.r2; r++) for (let c = s.c1; c <= s.c2; c++) if (edits?.readOnly(c) === null) cells.push({ row: r, col: c });
+    return cells;
+  };
+
   const onKeyDown = (e: React.KeyboardEvent) => {
     const mod = e.ctrlKey || e.metaKey;
+    if (editing !== null) return;
+    if (edits !== undefined && focus !== null) {
+      if (e.key === "F2" || (e.key === "Enter" && !mod)) {
+        e.preventDefault();
+        beginEdit(focus, null);
+        return;
+      }
+      if (e.key === "Delete" && mod) {
+        // Ctrl+Delete: the selected rows.
+        e.preventDefault();
+        const s = sel ?? { r1: focus.row, r2: focus.row };
+        const rows: number[] = [];
+        for (let r = s.r1; r <= s.r2; r++) rows.push(r);
+        edits.deleteRows(rows);
+        return;
+      }
+      if (e.key === "Delete") {
+        // Delete: the selected cells become NULL (an empty string is typed, not deleted).
+        e.preventDefault();
+        edits.set(selectedCells().map((p) => ({ ...p, value: { kind: "null" } })));
+        return;
+      }
+      if (e.key.length === 1 && !mod && !e.altKey) {
+        e.preventDefault();
+        beginEdit(focus, e.key);
+        return;
+      }
+    }
     if (mod && e.key.toLowerCase() === "c") {
       e.preventDefault();
       void copy("tsv", false);
@@ -273,6 +410,13 @@ export function DataGrid(props: {
   };
 
   const menuAt = (p: Pos, x: number, y: number) => {
+    if (p.row >= stored && edits !== undefined) {
+      // An added row has nothing stored to view or copy.
+      setAnchor(p);
+      setFocus(p);
+      props.onContextMenu(x, y, edits.menu(p.row, p.col, { r1: p.row, r2: p.row, c1: p.col, c2: p.col }, undefined));
+      return;
+    }
     const inside = sel !== null && p.row >= sel.r1 && p.row <= sel.r2 && p.col >= sel.c1 && p.col <= sel.c2;
     const area = sel !== null && inside ? sel : { r1: p.row, r2: p.row, c1: p.col, c2: p.col };
     if (!inside) {
@@ -281,6 +425,7 @@ export function DataGrid(props: {
     }
     const allCols = { r1: area.r1, r2: area.r2, c1: 0, c2: result.columns.length - 1 };
     props.onContextMenu(x, y, [
+      ...(edits?.menu(p.row, p.col, area, rowAt(p.row)?.[p.col]) ?? []),
       { label: "View value…", action: () => props.onOpenCell(p.row, p.col) },
       { label: "Copy value", action: () => void copy("tsv", false, { r1: p.row, r2: p.row, c1: p.col, c2: p.col }) },
       { label: "Copy selection as TSV", action: () => void copy("tsv", true, area) },
@@ -291,6 +436,12 @@ export function DataGrid(props: {
     ]);
   };
 
+  /** An added row's untouched cell: the value it copies, else what the server will put. */
+  const copiedCell = (r: number, c: number): Cell | undefined => {
+    const from = edits?.copied(r, c) ?? null;
+    return from !== null ? rowAt(from)?.[c] : edits?.placeholder(c);
+  };
+
   const leftPad = gutter + (offsets[firstCol] ?? 0);
   const rightPad = contentWidth - gutter - (offsets[lastCol] ?? 0);
   const visibleCols: number[] = [];
@@ -298,17 +449,29 @@ export function DataGrid(props: {
 
   const rows = [];
   for (let r = firstRow; r < lastRow; r++) {
-    const row = rowAt(r);
+    const isAdded = r >= stored;
+    const row = isAdded ? [] : rowAt(r);
+    const state = edits?.rowState(r);
     rows.push(
-      <div key={r} className="grid-row" style={{ top: HEADER_H + r * ROW_H, width: contentWidth }} data-row={r}>
-        <div className="gc rn" style={{ width: gutter }}>
-          {r + 1}
+      <div key={r} className={`grid-row${state !== undefined ? ` ${state}` : ""}`} style={{ top: HEADER_H + r * ROW_H, width: contentWidth }} data-row={r}>
+        <div className="gc rn" style={{ width: gutter }} title={state === "deleted" ? "deleted on commit" : state === "added" ? "added on commit" : state === "conflict" ? "changed by someone else since it was read" : undefined}>
+          {isAdded ? "+" : r + 1}
         </div>
         <div style={{ width: leftPad - gutter, flex: "none" }} />
         {visibleCols.map((c) => {
           // A row fetched before its result gained a column has no cell there: the
           // document lacked that field (not NULL).
-          const cell: Cell | undefined = row !== undefined && c >= row.length ? { m: 1 } : row?.[c];
+          const pending = edits?.pending(r, c);
+          const cell: Cell | undefined =
+            pending !== undefined
+              ? pending.kind === "null"
+                ? null
+                : pendingText(pending)
+              : isAdded
+                ? copiedCell(r, c)
+                : row !== undefined && c >= row.length
+                  ? { m: 1 }
+                  : row?.[c];
           const kind = result.kinds[c];
           const selected = sel !== null && r >= sel.r1 && r <= sel.r2 && c >= sel.c1 && c <= sel.c2;
           const focused = focus !== null && focus.row === r && focus.col === c;
@@ -319,6 +482,8 @@ export function DataGrid(props: {
           else if (kind === "number") cls += " num";
           else if (kind === "bool") cls += " bool";
           if (isCut(cell)) cls += " cut";
+          if (pending !== undefined) cls += " edited";
+          if (isAdded && pending === undefined && edits?.copied(r, c) === null) cls += " placeholder";
           if (selected) cls += " sel";
           if (focused) cls += " focus";
           return (
@@ -334,14 +499,53 @@ export function DataGrid(props: {
                 if (dragging.current) setFocus({ row: r, col: c });
               }}
               onDoubleClick={() => {
-                props.onOpenCell(r, c);
+                if (edits !== undefined) beginEdit({ row: r, col: c }, null);
+                else props.onOpenCell(r, c);
               }}
               onContextMenu={(e) => {
                 menuFor({ row: r, col: c }, e);
               }}
               title={isCut(cell) ? `${formatCount(cell.n)} characters — double-click to see all` : isMissing(cell) ? "this document has no such field" : undefined}
             >
-              {row === undefined ? "…" : isMissing(cell) ? "" : cell === null || cell === undefined ? "NULL" : cellText(cell)}
+              {editing !== null && editing.row === r && editing.col === c ? (
+                <input
+                  className="cell-editor"
+                  data-testid="cell-editor"
+                  autoFocus
+                  value={editing.text}
+                  onChange={(ev) => {
+                    setEditing({ ...editing, text: ev.target.value });
+                  }}
+                  onMouseDown={(ev) => {
+                    ev.stopPropagation();
+                  }}
+                  onKeyDown={(ev) => {
+                    ev.stopPropagation();
+                    if (ev.key === "Enter") {
+                      ev.preventDefault();
+                      finishEdit(editing, { row: r + 1, col: c });
+                    } else if (ev.key === "Tab") {
+                      ev.preventDefault();
+                      finishEdit(editing, { row: r, col: ev.shiftKey ? c - 1 : c + 1 });
+                    } else if (ev.key === "Escape") {
+                      ev.preventDefault();
+                      setEditing(null);
+                      scroller.current?.focus();
+                    }
+                  }}
+                  onBlur={() => {
+                    finishEdit(editing, null);
+                  }}
+                />
+              ) : row === undefined ? (
+                "…"
+              ) : isMissing(cell) ? (
+                ""
+              ) : cell === null || cell === undefined ? (
+                "NULL"
+              ) : (
+                cellText(cell)
+              )}
             </div>
           );
         })}
@@ -357,6 +561,11 @@ export function DataGrid(props: {
       tabIndex={0}
       onScroll={measure}
       onKeyDown={onKeyDown}
+      onPaste={(e) => {
+        if (edits === undefined || focus === null || editing !== null) return;
+        e.preventDefault();
+        edits.paste(focus.row, focus.col, e.clipboardData.getData("text/plain"));
+      }}
       data-testid="grid"
       data-total={total}
     >
@@ -372,13 +581,20 @@ export function DataGrid(props: {
                 key={c}
                 className="gc"
                 style={{ width: widths[c] }}
-                title={`${col.name} — ${col.type_name || "no declared type"}`}
-                onClick={() => {
+                title={`${col.name} — ${col.type_name || "no declared type"}${props.sort !== undefined ? " · click to sort, Shift+click to add a sort key" : ""}`}
+                data-testid="grid-header"
+                data-name={col.name}
+                onClick={(e) => {
+                  if (props.sort !== undefined) {
+                    props.sort.onSort(c, e.shiftKey);
+                    return;
+                  }
                   setAnchor({ row: 0, col: c });
                   setFocus({ row: Math.max(total - 1, 0), col: c });
                 }}
               >
                 <span className="name">{col.name}</span>
+                {sortMark(props.sort, c)}
                 <span className="type">{col.type_name}</span>
                 <span
                   className="resize"
@@ -393,5 +609,19 @@ export function DataGrid(props: {
         {rows}
       </div>
     </div>
+  );
+}
+
+/** The header's sort arrow, numbered when there are several keys. */
+function sortMark(sort: GridSort | undefined, col: number) {
+  if (sort === undefined) return null;
+  const at = sort.keys.findIndex(([c]) => c === col);
+  const key = sort.keys[at];
+  if (key === undefined) return null;
+  return (
+    <span className="sort" data-testid="sort-mark">
+      {key[1] === "asc" ? "▲" : "▼"}
+      {sort.keys.length > 1 ? at + 1 : ""}
+    </span>
   );
 }

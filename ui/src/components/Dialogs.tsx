@@ -35,6 +35,30 @@ export function Modal(props: { title: ReactNode; onClose: () => void; children: 
   );
 }
 
+/** A question whose answer loses work: the safe answer is the default. */
+export function ConfirmDialog(props: { title: string; text: string; confirm: string; onAnswer: (ok: boolean) => void }) {
+  return (
+    <Modal
+      title={props.title}
+      onClose={() => props.onAnswer(false)}
+      testid="confirm-dialog"
+      footer={
+        <>
+          <span className="spacer" />
+          <button className="btn danger" data-testid="confirm-yes" onClick={() => props.onAnswer(true)}>
+            {props.confirm}
+          </button>
+          <button className="btn primary" data-testid="confirm-no" autoFocus onClick={() => props.onAnswer(false)}>
+            Cancel
+          </button>
+        </>
+      }
+    >
+      <div className="confirm-text">{props.text}</div>
+    </Modal>
+  );
+}
+
 export function PasswordPrompt(props: {
   name: string;
   reason: string | null;

@@ -23,6 +23,8 @@ export interface TabInfo {
   title: string;
   sql: string;
   runOnOpen: boolean;
+  /** A table tab: this table's rows, editable. */
+  table?: TableRef;
 }
 
 interface ResultSet extends GridResult {
@@ -77,6 +79,8 @@ function whereInEditor(doc: string, offset: number, text: string, position: numb
 export interface QueryTabApi {
   run: (all: boolean) => void;
   cancel: () => boolean;
+  /** A transaction is open on the tab's session (closing it would roll that back). */
+  inTransaction: () => boolean;
 }
 
 export function QueryTab(props: {
@@ -100,6 +104,16 @@ export function QueryTab(props: {
   const [activeResult, setActiveResult] = useState<number | "messages">(0);
   const [editorHeight, setEditorHeight] = useState(38);
   const [docView, setDocView] = useState<"grid" | JsonMode>("grid");
+  // Manual-commit mode: the tab's statements wait in a transaction for Commit or Rollback.
+  const [manual, setManual] = useState(false);
+  const [inTransaction, setInTransaction] = useState(false);
+  const [ending, setEnding] = useState(false);
+  const txRef = useRef(false);
+  const manualRef = useRef(false);
+  useLayoutEffect(() => {
+    txRef.current = inTransaction;
+    manualRef.current = manual;
+  });
   const runRef = useRef(run);
   useLayoutEffect(() => {
     runRef.current = run;
@@ -191,6 +205,7 @@ export function QueryTab(props: {
         const doneMs = performance.now() - started.current;
         if (metrics.lastRun !== null) metrics.lastRun.doneMs = doneMs;
         update((r) => ({ ...r, running: false, elapsedMs: e.elapsed_ms, cancelled: e.cancelled }));
+        setInTransaction(e.in_transaction);
         props.onRunning(tab.id, false);
         break;
       }
@@ -229,7 +244,7 @@ export function QueryTab(props: {
       props.onRunning(tab.id, true);
       api
         .runQuery(
-          { connection_id: tab.connectionId, tab_id: tab.id, sql: text, database: null, timeout_ms: null },
+          { connection_id: tab.connectionId, tab_id: tab.id, sql: text, database: null, timeout_ms: null, manual_commit: manualRef.current },
           onEvent,
         )
         .then((queryId) => {
@@ -248,6 +263,22 @@ export function QueryTab(props: {
     [tab.id, tab.connectionId, onEvent],
   );
 
+  const endTransaction = (commit: boolean) => {
+    setEnding(true);
+    api
+      .endTransaction(tab.connectionId, tab.id, commit)
+      .then((open) => {
+        setInTransaction(open);
+        props.notify(commit ? "Committed." : "Rolled back.", "ok");
+      })
+      .catch((e: unknown) => {
+        props.notify(`${commit ? "Commit" : "Rollback"} failed: ${errorMessage(e)}`, "error");
+      })
+      .finally(() => {
+        setEnding(false);
+      });
+  };
+
   const cancel = useCallback(() => {
     const r = runRef.current;
     if (!r.running) return false;
@@ -256,7 +287,7 @@ export function QueryTab(props: {
   }, []);
 
   useEffect(() => {
-    props.register(tab.id, { run: execute, cancel });
+    props.register(tab.id, { run: execute, cancel, inTransaction: () => txRef.current });
     return () => {
       props.register(tab.id, null);
     };
@@ -332,6 +363,30 @@ export function QueryTab(props: {
           {props.connectionName}
         </span>
         <span className="spacer" />
+        {inTransaction ? (
+          <>
+            <span className="tx-open" data-testid="tx-open" title="Statements run since the transaction began wait for Commit or Rollback">
+              Transaction open
+            </span>
+            <button className="btn" data-testid="tx-commit" disabled={run.running || ending} onClick={() => endTransaction(true)}>
+              Commit
+            </button>
+            <button className="btn danger" data-testid="tx-rollback" disabled={run.running || ending} onClick={() => endTransaction(false)}>
+              Rollback
+            </button>
+          </>
+        ) : null}
+        {props.engine !== "mongodb" ? (
+          <button
+            className={`btn${manual ? " active" : ""}`}
+            data-testid="tx-mode"
+            aria-pressed={manual}
+            onClick={() => setManual((m) => !m)}
+            title={manual ? "Manual commit: each run joins a transaction that waits for Commit or Rollback. Click for auto-commit." : "Auto-commit: each statement is committed as it runs. Click for manual commit."}
+          >
+            {manual ? "Manual commit" : "Auto-commit"}
+          </button>
+        ) : null}
         {run.running ? (
           <span className="elapsed" data-testid="elapsed">
             {formatDuration(elapsed)}

@@ -31,6 +31,7 @@ export interface TreeActions {
   remove: (conn: SavedConnection) => void;
   newQuery: (conn: SavedConnection, sql?: string) => void;
   openData: (conn: SavedConnection, node: SchemaNode) => void;
+  openTable: (conn: SavedConnection, node: SchemaNode) => void;
   showDdl: (conn: SavedConnection, node: SchemaNode) => void;
   copy: (text: string, what: string) => void;
   menu: (x: number, y: number, items: { label: string; action: () => void }[]) => void;
@@ -241,7 +242,8 @@ export function SchemaTree(props: {
     } else if (row.type === "node") {
       const { node, conn } = row;
       if (node.table !== null && tableLike.has(node.kind)) {
-        items.push({ label: "Open data (first 1000 rows)", action: () => actions.openData(conn, node) });
+        if (conn.config.engine !== "mongodb") items.push({ label: "Open table", action: () => actions.openTable(conn, node) });
+        items.push({ label: "Query first 1000 rows", action: () => actions.openData(conn, node) });
       }
       if (node.table !== null && (tableLike.has(node.kind) || node.kind === "sequence")) {
         items.push({ label: "Show DDL", action: () => actions.showDdl(conn, node) });
@@ -288,7 +290,7 @@ export function SchemaTree(props: {
     else if (e.key === "ArrowUp") move(index - 1);
     else if (row === undefined) return;
     else if (e.key === "Enter") {
-      if (row.type === "node" && row.node.table !== null && tableLike.has(row.node.kind)) actions.openData(row.conn, row.node);
+      if (row.type === "node" && row.node.table !== null && tableLike.has(row.node.kind)) actions.openTable(row.conn, row.node);
       else activate(row);
     } else if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
       const open = expanded.has(row.key);
@@ -376,7 +378,7 @@ export function SchemaTree(props: {
                 style={{ top, paddingLeft: pad }}
                 onClick={() => onRowClick(row)}
                 onDoubleClick={() => {
-                  if (node.table !== null && tableLike.has(node.kind)) actions.openData(row.conn, node);
+                  if (node.table !== null && tableLike.has(node.kind)) actions.openTable(row.conn, node);
                 }}
                 onContextMenu={(e) => menuFor(row, e)}
                 data-testid="tree-node"

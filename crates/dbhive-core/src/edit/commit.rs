@@ -53,6 +53,34 @@ async fn run(session: &Arc<dyn Session>, sql: &str) -> DbResult<Option<u64>> {
     Ok(affected)
 }
 
+/// What a manual-commit tab asks of its session's transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxAction {
+    Begin,
+    Commit,
+    Rollback,
+}
+
+/// Opens or ends the session's transaction, in the engine's words.
+pub async fn transaction(
+    session: &Arc<dyn Session>,
+    engine: Engine,
+    action: TxAction,
+) -> DbResult<()> {
+    if engine == Engine::Mongodb {
+        return Err(DbError::unsupported(
+            "MongoDB runs each command on its own here: manual-commit mode is for SQL engines",
+        ));
+    }
+    let sql = match action {
+        TxAction::Begin => sql::begin(engine),
+        TxAction::Commit => sql::commit(engine),
+        TxAction::Rollback => sql::rollback(engine),
+    };
+    run(session, sql).await.map(|_| ())
+}
+
 /// Runs `plan` in one transaction. An Err means the transaction could not be opened or
 /// ended (the connection failed): the server then rolled it back.
 pub async fn commit(

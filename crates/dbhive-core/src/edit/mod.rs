@@ -7,11 +7,13 @@
 mod browse;
 mod commit;
 mod key;
+mod rows;
 mod sql;
 
 pub use browse::{Browse, Condition, Direction, Op, row_id_column, select};
-pub use commit::{CommitReport, StatementOutcome, commit};
-pub use key::{KeySource, RowKey, row_key};
+pub use commit::{CommitReport, StatementOutcome, TxAction, commit, transaction};
+pub use key::{KeySource, RowKey, is_generated, row_key};
+pub use rows::{GridChange, change_from_row};
 pub use sql::{qualified, quote_ident};
 
 use serde::{Deserialize, Serialize};

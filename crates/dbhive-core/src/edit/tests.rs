@@ -318,3 +318,84 @@ fn a_browse_sorts_filters_and_pages_on_the_server() {
         "an unknown column is refused, not sent"
     );
 }
+
+#[test]
+fn a_grid_change_reads_what_the_user_saw_from_the_stored_row() {
+    use crate::result::Column;
+    let keyed = EditTable::new(
+        Engine::Postgres,
+        &described(Some(&["id"]), vec![], None),
+        None,
+    );
+    let columns: Vec<Column> = ["id", "code", "note", "doc", "total"]
+        .iter()
+        .map(|n| Column::new(*n, "text"))
+        .collect();
+    let row = vec![
+        Value::Int(7),
+        Value::Text("a".into()),
+        Value::Null,
+        Value::Json("{}".into()),
+        Value::Decimal("1".into()),
+    ];
+    let update = GridChange::Update {
+        row: 0,
+        set: vec![("note".into(), NewValue::Text(String::new()))],
+    };
+    assert_eq!(
+        change_from_row(&keyed, &columns, Some(&row), update).expect("update"),
+        Change::Update {
+            seen: seen(&[("id", Value::Int(7)), ("note", Value::Null)]),
+            row_id: None,
+            set: vec![("note".into(), NewValue::Text(String::new()))],
+        }
+    );
+    // A duplicate takes the stored values, the user's own where given, and leaves the
+    // generated column to the server.
+    let copy = GridChange::Insert {
+        values: vec![("id".into(), NewValue::Text("8".into()))],
+        copy_of: Some(0),
+    };
+    assert_eq!(
+        change_from_row(&keyed, &columns, Some(&row), copy).expect("duplicate"),
+        Change::Insert {
+            values: vec![
+                ("id".into(), NewValue::Text("8".into())),
+                ("code".into(), NewValue::Value(Value::Text("a".into()))),
+                ("note".into(), NewValue::Value(Value::Null)),
+                ("doc".into(), NewValue::Value(Value::Json("{}".into()))),
+            ],
+        }
+    );
+    let gone = change_from_row(&keyed, &columns, None, GridChange::Delete { row: 9 });
+    assert!(gone.is_err(), "a row no longer stored cannot be named");
+
+    // With a row id, the address is the first column and every value seen is checked.
+    let by_id = EditTable::new(
+        Engine::Postgres,
+        &described(None, vec![], Some("ctid")),
+        None,
+    );
+    let mut with_id = vec![Column::new("ctid", "tid")];
+    with_id.extend(columns.iter().cloned());
+    let mut id_row = vec![Value::Other {
+        type_name: "tid".into(),
+        text: "(0,1)".into(),
+    }];
+    id_row.extend(row.iter().cloned());
+    let Change::Delete { seen: all, row_id } = change_from_row(
+        &by_id,
+        &with_id,
+        Some(&id_row),
+        GridChange::Delete { row: 0 },
+    )
+    .expect("delete") else {
+        panic!("a delete")
+    };
+    assert_eq!(row_id, id_row.first().cloned());
+    assert_eq!(all.len(), 5);
+    assert!(
+        change_from_row(&by_id, &columns, Some(&row), GridChange::Delete { row: 0 }).is_err(),
+        "a result without the row address cannot name a keyless row"
+    );
+}

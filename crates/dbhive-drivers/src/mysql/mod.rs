@@ -373,6 +373,10 @@ impl Session for MysqlSession {
         self.slot.ping(|| self.connect()).await
     }
 
+    fn in_transaction(&self) -> bool {
+        self.slot.in_transaction()
+    }
+
     async fn close(&self) {
         if let Some(conn) = self.slot.lock().await.take() {
             conn.terminate().await;

@@ -423,6 +423,13 @@ impl Session for SqliteSession {
         Ok(started.elapsed())
     }
 
+    fn in_transaction(&self) -> bool {
+        // A query holds the lock while it runs; what it left is known once it ends.
+        self.conn
+            .try_lock()
+            .is_ok_and(|guard| !guard.is_autocommit())
+    }
+
     async fn close(&self) {}
 }
 

@@ -355,3 +355,70 @@ pub async fn keyless(f: &Fixture) {
         other => panic!("{other:?}"),
     }
 }
+
+/// A 50 MB value written through a plan and read back whole.
+pub async fn a_large_value(f: &Fixture) {
+    let name = f.name("edit_big");
+    let (drop, text) = match f.engine {
+        Engine::Mssql => (
+            format!("IF OBJECT_ID('dbo.edit_big') IS NOT NULL DROP TABLE {name}"),
+            "nvarchar(max)",
+        ),
+        Engine::Mysql => (format!("DROP TABLE IF EXISTS {name}"), "longtext"),
+        _ => (format!("DROP TABLE IF EXISTS {name}"), "text"),
+    };
+    f.exec(&format!(
+        "{drop};\nCREATE TABLE {name} (id int PRIMARY KEY, v {text})"
+    ))
+    .await;
+    let t = f.edit_table("edit_big").await;
+    // Quotes and backslashes throughout: the literal must escape all of them.
+    let big: String = "0123456789abcdef'\\\n".repeat(50 * (1 << 20) / 19);
+    let insert = Change::Insert {
+        values: vec![
+            ("id".into(), NewValue::Text("1".into())),
+            ("v".into(), NewValue::Text(big.clone())),
+        ],
+    };
+    let report = f.commit(&t, &[insert]).await;
+    assert!(report.committed, "{report:?}");
+    let (_, rows) = f.rows(&format!("SELECT v FROM {name} WHERE id = 1")).await;
+    match &rows[0][0] {
+        Value::Text(v) => assert!(*v == big, "the value read back differs ({} bytes)", v.len()),
+        other => panic!("{:?}", std::mem::discriminant(other)),
+    }
+}
+
+/// A manual-commit tab's transaction: open after BEGIN, gone after ROLLBACK, and what ran
+/// inside it gone too.
+pub async fn a_session_says_when_a_transaction_is_open(f: &Fixture) {
+    let name = f.name("edit_tx");
+    f.exec(&format!(
+        "DROP TABLE IF EXISTS {name};\nCREATE TABLE {name} (id int PRIMARY KEY)"
+    ))
+    .await;
+    let s = f.session().await;
+    assert!(!s.in_transaction());
+    edit::transaction(&s, f.engine, edit::TxAction::Begin)
+        .await
+        .expect("begin");
+    run_on(&s, &format!("INSERT INTO {name} VALUES (1)"))
+        .await
+        .ok();
+    assert!(s.in_transaction(), "{:?}: open after BEGIN", f.engine);
+    edit::transaction(&s, f.engine, edit::TxAction::Rollback)
+        .await
+        .expect("rollback");
+    assert!(!s.in_transaction(), "{:?}: closed after ROLLBACK", f.engine);
+    let (_, rows) = f.rows(&format!("SELECT count(*) FROM {name}")).await;
+    assert!(
+        matches!(rows[0][0], Value::Int(0) | Value::UInt(0)),
+        "{:?}",
+        rows[0][0]
+    );
+    // A statement the user types counts too.
+    run_on(&s, "BEGIN").await.ok();
+    assert!(s.in_transaction());
+    run_on(&s, "COMMIT").await.ok();
+    assert!(!s.in_transaction());
+}

@@ -1,0 +1,236 @@
+// Table data as a person edits it in the window: a table opened from the tree, sorted by its
+// headers and filtered on the server with the query shown; three cells edited and a row
+// added, the statements reviewed, committed and read back from the server; a concurrent
+// change shown as a conflict with the edit kept; a view that says why it is read-only; and
+// a query tab in manual-commit mode rolled back and committed.
+import assert from "node:assert/strict";
+import { By, Key, doubleClick, eventually, finishedState, gridRows, runAll, screenshot, treeNode, typeInto, waitVisible, windowSuite } from "./harness.mjs";
+import { pg, psql } from "./pg.mjs";
+
+let d;
+const { test } = windowSuite({
+  opened: (driver) => {
+    d = driver;
+  },
+});
+
+const css = (s) => d.findElement(By.css(s));
+const all = (s) => d.findElements(By.css(s));
+const inTab = (s) => css(`.querytab:not([hidden]) ${s}`);
+const nodeAt = (connId, path) => treeNode(d, connId, path);
+let id;
+
+/** The visible grid's rows, once `count` of them are drawn. */
+async function rowsWhen(count, what) {
+  return eventually(async () => {
+    const rows = (await gridRows(d)).filter((r) => r[0] !== "…");
+    return rows.length === count ? rows : null;
+  }, what);
+}
+
+async function browseSql() {
+  return d.executeScript(() => document.querySelector('.querytab:not([hidden]) [data-testid="browse-sql"]')?.textContent ?? "");
+}
+
+/** Types `text` into cell (row, col) of the visible grid, as a person does: double-click,
+ *  replace, Enter. */
+async function editCell(row, col, text) {
+  const cell = await inTab(`.grid-row[data-row="${row}"] .gc[data-col="${col}"]`);
+  await doubleClick(d, cell);
+  const editor = await waitVisible(d, '.querytab:not([hidden]) [data-testid="cell-editor"]');
+  await typeInto(editor, text);
+  await editor.sendKeys(Key.ENTER);
+}
+
+/** Picks `value` in a select of the visible tab. (WebKitWebDriver does not click options.) */
+async function choose(selector, value) {
+  const select = await inTab(selector);
+  await d.executeScript(
+    (el, v) => {
+      Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, "value").set.call(el, v);
+      el.dispatchEvent(new Event("change", { bubbles: true }));
+    },
+    select,
+    value,
+  );
+}
+
+async function pendingCount() {
+  const el = await all('.querytab:not([hidden]) [data-testid="pending-count"]');
+  return el.length === 0 ? 0 : Number((await el[0].getText()).split(" ")[0]);
+}
+
+test("a PostgreSQL table opens from the tree, sorted and filtered on the server", async () => {
+  psql(`DROP SCHEMA IF EXISTS e2e_edit CASCADE;
+        SET client_min_messages = warning;
+        CREATE SCHEMA e2e_edit;
+        CREATE TABLE e2e_edit.items (id serial PRIMARY KEY, name text NOT NULL, qty int, price numeric(12,4), note text, made timestamptz DEFAULT now());
+        INSERT INTO e2e_edit.items (name, qty, price, note) VALUES
+          ('bolt', 5, 0.1000, 'zinc'), ('nut', 2, 0.0500, NULL), ('gear', 5, 12.5000, ''), ('axle', 1, 40.0000, 'steel'), ('cam', 3, 7.2500, NULL);
+        CREATE VIEW e2e_edit.cheap AS SELECT id, name FROM e2e_edit.items WHERE price < 1;`);
+  await (await css('[data-testid="new-connection"]')).click();
+  const dialog = await waitVisible(d, '[data-testid="connection-dialog"]');
+  await (await dialog.findElement(By.css('[data-testid="engine-postgres"]'))).click();
+  for (const [field, value] of Object.entries({ "field-name": "Edits", "field-host": pg.host, "field-port": pg.port, "field-user": pg.user, "field-password": pg.password, "field-database": pg.database })) {
+    await typeInto(await dialog.findElement(By.css(`[data-testid="${field}"]`)), value);
+  }
+  await (await dialog.findElement(By.css('[data-testid="save-and-connect"]'))).click();
+  const conn = await eventually(async () => {
+    for (const el of await all('[data-testid^="conn-"][data-name]')) if ((await el.getAttribute("data-name")) === "Edits") return el;
+    return null;
+  }, "the saved connection");
+  id = (await conn.getAttribute("data-testid")).replace("conn-", "");
+  await eventually(async () => (await (await css(`[data-testid="conn-state-${id}"]`)).getAttribute("data-state")) === "connected", "connected");
+  await (await css(`[data-testid="conn-${id}"]`)).click();
+  await (await nodeAt(id, [pg.database])).click();
+  await (await nodeAt(id, [pg.database, "e2e_edit"])).click();
+  await (await nodeAt(id, [pg.database, "e2e_edit", "tables"])).click();
+  await doubleClick(d, await nodeAt(id, [pg.database, "e2e_edit", "tables", "items"]));
+
+  let rows = await rowsWhen(5, "five items");
+  assert.deepEqual(rows[0].slice(0, 5), ["1", "bolt", "5", "0.1000", "zinc"]);
+  await eventually(async () => (await browseSql()) === 'SELECT * FROM "e2e_edit"."items" LIMIT 1000', "the query shown");
+  assert.match(await (await inTab('[data-testid="row-key"]')).getText(), /primary key \(id\)/);
+
+  // A header click sorts on the server; Shift+click adds a second key.
+  await (await inTab('[data-testid="grid-header"][data-name="qty"]')).click();
+  await eventually(async () => (await browseSql()).includes('ORDER BY "qty"'), "sorted by qty");
+  await d.actions().keyDown(Key.SHIFT).click(await inTab('[data-testid="grid-header"][data-name="name"]')).keyUp(Key.SHIFT).perform();
+  await eventually(async () => (await browseSql()).includes('ORDER BY "qty", "name"'), "then by name");
+  rows = await rowsWhen(5, "sorted items");
+  assert.deepEqual(
+    rows.map((r) => r[1]),
+    ["axle", "nut", "cam", "bolt", "gear"],
+  );
+  // Twice on the same header: descending.
+  await (await inTab('[data-testid="grid-header"][data-name="qty"]')).click();
+  await eventually(async () => (await browseSql()).endsWith('ORDER BY "qty" LIMIT 1000'), "one key again");
+  await (await inTab('[data-testid="grid-header"][data-name="qty"]')).click();
+  await eventually(async () => (await browseSql()).includes('ORDER BY "qty" DESC'), "descending");
+
+  // The user's own WHERE, and a column condition built in the bar.
+  const where = await inTab('[data-testid="where"]');
+  await typeInto(where, "price < 10");
+  await where.sendKeys(Key.ENTER);
+  await eventually(async () => (await browseSql()).includes("WHERE (price < 10\n)"), "the WHERE in the query");
+  await (await inTab('[data-testid="new-condition"]')).click();
+  await choose('[data-testid="condition-column"]', "note");
+  await choose('[data-testid="condition-op"]', "is_not_null");
+  await (await inTab('[data-testid="condition-add"]')).click();
+  await eventually(async () => (await browseSql()).includes('WHERE "note" IS NOT NULL AND (price < 10\n)'), "the condition in the query");
+  rows = await rowsWhen(1, "one cheap item with a note");
+  assert.equal(rows[0][1], "bolt");
+  await screenshot(d, "edit-01-sorted-filtered");
+  // Back to every row, in key order.
+  await (await inTab('[data-testid="condition"] .x')).click();
+  await typeInto(where, "");
+  await where.sendKeys(Key.ENTER);
+  await (await inTab('[data-testid="grid-header"][data-name="id"]')).click();
+  await eventually(async () => (await browseSql()) === 'SELECT * FROM "e2e_edit"."items" ORDER BY "id" LIMIT 1000', "every row by id");
+  await rowsWhen(5, "five items again");
+});
+
+test("three cells edited and a row added are reviewed as SQL and committed", async () => {
+  await editCell(0, 1, "bolt M6");
+  await editCell(1, 3, "0.0625");
+  // Delete makes a cell NULL; an empty string is typed, and stays apart.
+  await (await inTab('.grid-row[data-row="2"] .gc[data-col="4"]')).click();
+  await (await inTab('[data-testid="grid"]')).sendKeys(Key.DELETE);
+  await (await inTab('[data-testid="add-row"]')).click();
+  await editCell(5, 1, "washer");
+  await editCell(5, 2, "100");
+  assert.equal(await pendingCount(), 4);
+  const rows = (await gridRows(d)).filter((r) => r[0] !== "…");
+  assert.equal(rows[0][1], "bolt M6");
+  assert.equal(rows[2][4], "NULL");
+  assert.equal(rows[5][0], "DEFAULT", "the new row's id is left to its sequence");
+  const edited = await all('.querytab:not([hidden]) .gc.edited');
+  assert.equal(edited.length, 5, "each changed cell is marked");
+  await screenshot(d, "edit-02-pending");
+
+  await (await inTab('[data-testid="review"]')).click();
+  const review = await waitVisible(d, '[data-testid="review-dialog"]');
+  const sql = await (await review.findElement(By.css('[data-testid="review-sql"]'))).getText();
+  assert.equal(
+    sql,
+    [
+      `UPDATE "e2e_edit"."items" SET "name" = 'bolt M6' WHERE "id" = 1 AND "name" = 'bolt';`,
+      `UPDATE "e2e_edit"."items" SET "price" = '0.0625' WHERE "id" = 2 AND "price" = 0.0500;`,
+      `UPDATE "e2e_edit"."items" SET "note" = NULL WHERE "id" = 3 AND "note" = '';`,
+      `INSERT INTO "e2e_edit"."items" ("name", "qty") VALUES ('washer', '100');`,
+    ].join("\n"),
+  );
+  await screenshot(d, "edit-03-review");
+  await (await review.findElement(By.css('[data-testid="review-commit"]'))).click();
+  await eventually(async () => (await pendingCount()) === 0 && (await all('[data-testid="review-dialog"]')).length === 0, "committed");
+  assert.equal(
+    psql("SELECT string_agg(concat_ws('|', id, name, qty, price, coalesce(note, 'NULL')), ';' ORDER BY id) FROM e2e_edit.items"),
+    "1|bolt M6|5|0.1000|zinc;2|nut|2|0.0625|NULL;3|gear|5|12.5000|NULL;4|axle|1|40.0000|steel;5|cam|3|7.2500|NULL;6|washer|100|NULL",
+  );
+  // The grid reads the rows again: the new row has its own id and default time.
+  const after = await rowsWhen(6, "six items");
+  assert.deepEqual(after[5].slice(0, 3), ["6", "washer", "100"]);
+  assert.notEqual(after[5][5], "NULL");
+  await screenshot(d, "edit-04-committed");
+});
+
+test("a row changed by someone else is a conflict: nothing is committed and the edit stays", async () => {
+  await editCell(3, 2, "2");
+  psql("UPDATE e2e_edit.items SET qty = 9 WHERE id = 4");
+  await (await inTab('[data-testid="commit"]')).click();
+  const error = await waitVisible(d, '.querytab:not([hidden]) [data-testid="commit-error"]');
+  assert.match(await error.getText(), /Conflict \(row 4\)/);
+  assert.match(await error.getText(), /your changes are still pending/);
+  assert.equal(await pendingCount(), 1);
+  assert.equal((await gridRows(d))[3][2], "2", "the user's value is still there");
+  assert.equal(psql("SELECT qty FROM e2e_edit.items WHERE id = 4"), "9", "the other change stands");
+  assert.equal((await all('.querytab:not([hidden]) .grid-row.conflict')).length, 1);
+  await screenshot(d, "edit-05-conflict");
+  // Undo takes the edit back; Redo brings it again; Discard drops it.
+  await (await inTab('[data-testid="undo"]')).click();
+  assert.equal(await pendingCount(), 0);
+  await (await inTab('[data-testid="redo"]')).click();
+  assert.equal(await pendingCount(), 1);
+  await (await inTab('[data-testid="discard"]')).click();
+  assert.equal(await pendingCount(), 0);
+  await (await inTab('[data-testid="refresh"]')).click();
+  await eventually(async () => (await gridRows(d))[3]?.[2] === "9", "the row as it is now");
+});
+
+test("a view is read-only and says why", async () => {
+  await (await nodeAt(id, [pg.database, "e2e_edit", "views"])).click();
+  await doubleClick(d, await nodeAt(id, [pg.database, "e2e_edit", "views", "cheap"]));
+  const banner = await waitVisible(d, '.querytab:not([hidden]) [data-testid="read-only"]');
+  assert.match(await banner.getText(), /Read-only: it is a view/);
+  await rowsWhen(2, "two cheap items");
+  assert.equal(await (await inTab('[data-testid="add-row"]')).isEnabled(), false);
+  await screenshot(d, "edit-06-view-read-only");
+});
+
+test("a manual-commit tab keeps its work in a transaction until Commit or Rollback", async () => {
+  await (await css('[data-testid="new-tab"]')).click();
+  await (await waitVisible(d, '.querytab:not([hidden]) [data-testid="tx-mode"]')).click();
+  await runAll(d, "INSERT INTO e2e_edit.items (name) VALUES ('pending')");
+  assert.equal(await finishedState(d), "Done");
+  await waitVisible(d, '.querytab:not([hidden]) [data-testid="tx-open"]');
+  const count = () => psql("SELECT count(*) FROM e2e_edit.items WHERE name = 'pending'");
+  assert.equal(count(), "0", "not visible to others before Commit");
+  await screenshot(d, "edit-07-transaction-open");
+
+  // Closing the tab asks first.
+  await (await css('[data-testid="tabbar"] .tab.active .close')).click();
+  const ask = await waitVisible(d, '[data-testid="confirm-dialog"]');
+  assert.match(await ask.getText(), /a transaction that is not committed/);
+  await screenshot(d, "edit-08-close-asks");
+  await (await ask.findElement(By.css('[data-testid="confirm-no"]'))).click();
+
+  await (await inTab('[data-testid="tx-rollback"]')).click();
+  await eventually(async () => (await all('.querytab:not([hidden]) [data-testid="tx-open"]')).length === 0, "the transaction ended");
+  assert.equal(count(), "0");
+  await runAll(d, "INSERT INTO e2e_edit.items (name) VALUES ('pending')");
+  assert.equal(await finishedState(d), "Done");
+  await waitVisible(d, '.querytab:not([hidden]) [data-testid="tx-open"]');
+  await (await inTab('[data-testid="tx-commit"]')).click();
+  await eventually(async () => (await all('.querytab:not([hidden]) [data-testid="tx-open"]')).length === 0, "committed");
+  assert.equal(count(), "1");
+});
