@@ -5,6 +5,7 @@
 // a query tab in manual-commit mode rolled back and committed.
 import assert from "node:assert/strict";
 import { By, Key, doubleClick, eventually, finishedState, gridRows, runAll, screenshot, treeNode, typeInto, waitVisible, windowSuite } from "./harness.mjs";
+import { my, mariadb } from "./mariadb.mjs";
 import { pg, psql } from "./pg.mjs";
 
 let d;
@@ -55,6 +56,24 @@ async function choose(selector, value) {
   );
 }
 
+/** Saves and connects a connection made in the dialog; returns its id. */
+async function addConnection(engine, name, server) {
+  await (await css('[data-testid="new-connection"]')).click();
+  const dialog = await waitVisible(d, '[data-testid="connection-dialog"]');
+  await (await dialog.findElement(By.css(`[data-testid="engine-${engine}"]`))).click();
+  for (const [field, value] of Object.entries({ "field-name": name, "field-host": server.host, "field-port": server.port, "field-user": server.user, "field-password": server.password, "field-database": server.database })) {
+    await typeInto(await dialog.findElement(By.css(`[data-testid="${field}"]`)), value);
+  }
+  await (await dialog.findElement(By.css('[data-testid="save-and-connect"]'))).click();
+  const conn = await eventually(async () => {
+    for (const el of await all('[data-testid^="conn-"][data-name]')) if ((await el.getAttribute("data-name")) === name) return el;
+    return null;
+  }, "the saved connection");
+  const connId = (await conn.getAttribute("data-testid")).replace("conn-", "");
+  await eventually(async () => (await (await css(`[data-testid="conn-state-${connId}"]`)).getAttribute("data-state")) === "connected", "connected");
+  return connId;
+}
+
 async function pendingCount() {
   const el = await all('.querytab:not([hidden]) [data-testid="pending-count"]');
   return el.length === 0 ? 0 : Number((await el[0].getText()).split(" ")[0]);
@@ -68,19 +87,7 @@ test("a PostgreSQL table opens from the tree, sorted and filtered on the server"
         INSERT INTO e2e_edit.items (name, qty, price, note) VALUES
           ('bolt', 5, 0.1000, 'zinc'), ('nut', 2, 0.0500, NULL), ('gear', 5, 12.5000, ''), ('axle', 1, 40.0000, 'steel'), ('cam', 3, 7.2500, NULL);
         CREATE VIEW e2e_edit.cheap AS SELECT id, name FROM e2e_edit.items WHERE price < 1;`);
-  await (await css('[data-testid="new-connection"]')).click();
-  const dialog = await waitVisible(d, '[data-testid="connection-dialog"]');
-  await (await dialog.findElement(By.css('[data-testid="engine-postgres"]'))).click();
-  for (const [field, value] of Object.entries({ "field-name": "Edits", "field-host": pg.host, "field-port": pg.port, "field-user": pg.user, "field-password": pg.password, "field-database": pg.database })) {
-    await typeInto(await dialog.findElement(By.css(`[data-testid="${field}"]`)), value);
-  }
-  await (await dialog.findElement(By.css('[data-testid="save-and-connect"]'))).click();
-  const conn = await eventually(async () => {
-    for (const el of await all('[data-testid^="conn-"][data-name]')) if ((await el.getAttribute("data-name")) === "Edits") return el;
-    return null;
-  }, "the saved connection");
-  id = (await conn.getAttribute("data-testid")).replace("conn-", "");
-  await eventually(async () => (await (await css(`[data-testid="conn-state-${id}"]`)).getAttribute("data-state")) === "connected", "connected");
+  id = await addConnection("postgres", "Edits", pg);
   await (await css(`[data-testid="conn-${id}"]`)).click();
   await (await nodeAt(id, [pg.database])).click();
   await (await nodeAt(id, [pg.database, "e2e_edit"])).click();
@@ -233,4 +240,47 @@ test("a manual-commit tab keeps its work in a transaction until Commit or Rollba
   await (await inTab('[data-testid="tx-commit"]')).click();
   await eventually(async () => (await all('.querytab:not([hidden]) [data-testid="tx-open"]')).length === 0, "committed");
   assert.equal(count(), "1");
+});
+
+test("MariaDB: an enum is picked from its labels, and a table without a key says why it is read-only", async () => {
+  mariadb(`DROP TABLE IF EXISTS e2e_tickets, e2e_loose;
+           CREATE TABLE e2e_tickets (id INT AUTO_INCREMENT PRIMARY KEY, title VARCHAR(40) NOT NULL, state ENUM('open','doing','done') NOT NULL DEFAULT 'open', tags SET('bug','ui','db'));
+           INSERT INTO e2e_tickets (title, tags) VALUES ('crash on save', 'bug'), ('slow tree', 'ui,db');
+           CREATE TABLE e2e_loose (v VARCHAR(10));
+           INSERT INTO e2e_loose VALUES ('dup'), ('dup');`);
+  // Fold the PostgreSQL connection so the new one shows below it.
+  await (await css(`[data-testid="conn-${id}"]`)).click();
+  const myId = await addConnection("mysql", "Edits MariaDB", my);
+  await (await css(`[data-testid="conn-${myId}"]`)).click();
+  await (await nodeAt(myId, [my.database])).click();
+  await (await nodeAt(myId, [my.database, "tables"])).click();
+  await doubleClick(d, await nodeAt(myId, [my.database, "tables", "e2e_tickets"]));
+  await rowsWhen(2, "two tickets");
+  await doubleClick(d, await inTab('.grid-row[data-row="1"] .gc[data-col="2"]'));
+  const list = await waitVisible(d, '.querytab:not([hidden]) select[data-testid="cell-editor"]');
+  const labels = await d.executeScript((el) => [...el.options].map((o) => o.value), list);
+  assert.deepEqual(labels, ["open", "doing", "done"]);
+  await choose('select[data-testid="cell-editor"]', "doing");
+  await editCell(0, 3, "bug,db");
+  assert.equal(await pendingCount(), 2);
+  await screenshot(d, "edit-09-mariadb-enum");
+  await (await inTab('[data-testid="review"]')).click();
+  const review = await waitVisible(d, '[data-testid="review-dialog"]');
+  assert.equal(
+    await (await review.findElement(By.css('[data-testid="review-sql"]'))).getText(),
+    [
+      `UPDATE \`${my.database}\`.\`e2e_tickets\` SET \`tags\` = 'bug,db' WHERE \`id\` = 1 AND \`tags\` = 'bug';`,
+      `UPDATE \`${my.database}\`.\`e2e_tickets\` SET \`state\` = 'doing' WHERE \`id\` = 2 AND \`state\` = 'open';`,
+    ].join("\n"),
+  );
+  await (await review.findElement(By.css('[data-testid="review-commit"]'))).click();
+  await eventually(async () => (await pendingCount()) === 0, "committed");
+  assert.equal(mariadb("SELECT GROUP_CONCAT(CONCAT(state, '/', tags) ORDER BY id) FROM e2e_tickets"), "open/bug,db,doing/ui,db");
+
+  await doubleClick(d, await nodeAt(myId, [my.database, "tables", "e2e_loose"]));
+  const banner = await waitVisible(d, '.querytab:not([hidden]) [data-testid="read-only"]');
+  assert.match(await banner.getText(), /Read-only: it has no primary key and no unique key on NOT NULL columns/);
+  await rowsWhen(2, "both duplicates shown");
+  assert.equal(await (await inTab('[data-testid="add-row"]')).isEnabled(), false);
+  await screenshot(d, "edit-10-mariadb-keyless");
 });

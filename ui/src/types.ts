@@ -160,6 +160,8 @@ export interface ColumnInfo {
   is_unique: boolean;
   extra: string | null;
   comment: string | null;
+  /** An enum's labels (one of them) or a MySQL SET's (several, comma-separated). */
+  choices?: { values: string[]; several: boolean } | null;
 }
 
 export interface TableInfo {

@@ -27,7 +27,7 @@ pub use query::{
 pub use registry::{ConnectionRegistry, Health};
 pub use result::{Column, ColumnOrigin, Notice, QueryEvent, QueryOptions, RowBatch};
 pub use schema::{
-    ColumnInfo, DatabaseInfo, FolderKind, ForeignKeyInfo, IndexInfo, NodeKind, PrimaryKey,
+    Choices, ColumnInfo, DatabaseInfo, FolderKind, ForeignKeyInfo, IndexInfo, NodeKind, PrimaryKey,
     SchemaInfo, SchemaNode, TableDescription, TableInfo, TableKind, TableRef, TriggerInfo,
 };
 pub use security::{Channel, TlsPeer, TlsPolicy};

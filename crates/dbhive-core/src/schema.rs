@@ -79,6 +79,17 @@ pub struct ColumnInfo {
     /// Identity / auto-increment / generated column / ON UPDATE, as the engine words it.
     pub extra: Option<String>,
     pub comment: Option<String>,
+    /// The values an enum or set column takes, from the catalog: the cell editor offers them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choices: Option<Choices>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choices {
+    pub values: Vec<String>,
+    /// A MySQL SET: any of them, comma-separated; else exactly one.
+    #[serde(default)]
+    pub several: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

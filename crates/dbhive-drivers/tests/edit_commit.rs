@@ -11,6 +11,12 @@ use edit_fixture::*;
 async fn postgres_edits() {
     let f = pg_fixture().await;
     types_round_trip(&f, "types").await;
+    assert_eq!(
+        choices_of(&f, "types", "m").await,
+        Some((vec!["sad".into(), "ok".into(), "happy".into()], false)),
+        "an enum's labels, in their order"
+    );
+    assert_eq!(choices_of(&f, "types", "tx").await, None);
     keys_conflicts_and_rollback(&f).await;
     keyless(&f).await;
     a_large_value(&f).await;
@@ -21,6 +27,15 @@ async fn postgres_edits() {
 async fn mysql_edits() {
     let f = mysql_fixture().await;
     types_round_trip(&f, "edit_types").await;
+    assert_eq!(
+        choices_of(&f, "edit_types", "e").await,
+        Some((vec!["x".into(), "y".into()], false))
+    );
+    assert_eq!(
+        choices_of(&f, "edit_types", "s").await,
+        Some((vec!["a".into(), "b".into(), "c".into()], true)),
+        "a SET takes several"
+    );
     keys_conflicts_and_rollback(&f).await;
     keyless(&f).await;
     a_large_value(&f).await;

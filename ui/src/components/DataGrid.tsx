@@ -6,6 +6,7 @@ import type { Cell, Column, NewValue, SortDirection } from "../types";
 import { isCut, isMissing } from "../types";
 import { copyText } from "../lib/clipboard";
 import { formatCount } from "../lib/format";
+import { CellEditor, type EditorSpec } from "./CellEditor";
 
 const ROW_H = 24;
 const HEADER_H = 28;
@@ -46,6 +47,8 @@ export interface GridEditing {
   added: number;
   /** Why a column cannot be written (generated, the row address), or null. */
   readOnly: (col: number) => string | null;
+  /** The editor a column's cells get. */
+  editor: (col: number) => EditorSpec;
   /** What an added row's untouched cell shows: DEFAULT, or what the server computes. */
   placeholder: (col: number) => string;
   set: (cells: { row: number; col: number; value: NewValue }[]) => void;
@@ -65,6 +68,7 @@ interface Editing {
   row: number;
   col: number;
   text: string;
+  multiline: boolean;
 }
 
 function pendingText(v: NewValue): string {
@@ -239,17 +243,22 @@ export function DataGrid(props: {
       return;
     }
     if (edits.rowState(p.row) === "deleted") return;
+    const open = (text: string) => {
+      setEditing({ row: p.row, col: p.col, text, multiline: text.includes("\n") });
+    };
+    // A list starts at the cell's value, not at the key that opened it.
+    if (edits.editor(p.col).options !== null) typed = null;
     const pending = edits.pending(p.row, p.col);
     if (typed !== null) {
-      setEditing({ row: p.row, col: p.col, text: typed });
+      open(typed);
       return;
     }
     if (pending !== undefined) {
-      setEditing({ row: p.row, col: p.col, text: pending.kind === "text" ? pending.value : "" });
+      open(pending.kind === "text" ? pending.value : "");
       return;
     }
     if (p.row >= stored) {
-      setEditing({ row: p.row, col: p.col, text: "" });
+      open("");
       return;
     }
     const cell = rowAt(p.row)?.[p.col];
@@ -257,20 +266,20 @@ export function DataGrid(props: {
       api
         .cellValue(queryId, result.index, p.row, p.col)
         .then((v) => {
-          setEditing({ row: p.row, col: p.col, text: v.text ?? "" });
+          open(v.text ?? "");
         })
         .catch((e: unknown) => {
           props.notify(`Could not read the value: ${String((e as { message?: string }).message ?? e)}`, "error");
         });
       return;
     }
-    setEditing({ row: p.row, col: p.col, text: cell === null || cell === undefined || isMissing(cell) ? "" : cellText(cell) });
+    open(cell === null || cell === undefined || isMissing(cell) ? "" : cellText(cell));
   };
 
-  const finishEdit = (e: Editing, move: Pos | null) => {
+  const finishEdit = (e: Editing, move: Pos | null, started: Editing = e) => {
     // Enter or Tab finished it; the blur of the input going away must not finish it again.
-    if (finished.current === e) return;
-    finished.current = e;
+    if (finished.current === started) return;
+    finished.current = started;
     setEditing(null);
     edits?.set([{ row: e.row, col: e.col, value: { kind: "text", value: e.text } }]);
     if (move !== null) {
@@ -508,33 +517,21 @@ export function DataGrid(props: {
               title={isCut(cell) ? `${formatCount(cell.n)} characters — double-click to see all` : isMissing(cell) ? "this document has no such field" : undefined}
             >
               {editing !== null && editing.row === r && editing.col === c ? (
-                <input
-                  className="cell-editor"
-                  data-testid="cell-editor"
-                  autoFocus
-                  value={editing.text}
-                  onChange={(ev) => {
-                    setEditing({ ...editing, text: ev.target.value });
+                <CellEditor
+                  text={editing.text}
+                  multiline={editing.multiline}
+                  spec={edits?.editor(c) ?? { options: null, hint: null }}
+                  onChange={(text, multiline) => {
+                    setEditing({ ...editing, text, multiline });
                   }}
-                  onMouseDown={(ev) => {
-                    ev.stopPropagation();
+                  onDone={(move, text) => {
+                    const done = text === undefined ? editing : { ...editing, text };
+                    finishEdit(done, move === "down" ? { row: r + 1, col: c } : move === "right" ? { row: r, col: c + 1 } : move === "left" ? { row: r, col: c - 1 } : null, editing);
                   }}
-                  onKeyDown={(ev) => {
-                    ev.stopPropagation();
-                    if (ev.key === "Enter") {
-                      ev.preventDefault();
-                      finishEdit(editing, { row: r + 1, col: c });
-                    } else if (ev.key === "Tab") {
-                      ev.preventDefault();
-                      finishEdit(editing, { row: r, col: ev.shiftKey ? c - 1 : c + 1 });
-                    } else if (ev.key === "Escape") {
-                      ev.preventDefault();
-                      setEditing(null);
-                      scroller.current?.focus();
-                    }
-                  }}
-                  onBlur={() => {
-                    finishEdit(editing, null);
+                  onCancel={() => {
+                    finished.current = editing;
+                    setEditing(null);
+                    scroller.current?.focus();
                   }}
                 />
               ) : row === undefined ? (

@@ -3,12 +3,13 @@
 // commits them, or discards them. The query and the statements are the core's.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api";
-import type { Browse, Column, CommitReport, ConditionOp, DbError, EditTable, Engine, NewValue, PlannedStatement, UiEvent } from "../types";
+import type { Browse, Column, ColumnInfo, CommitReport, ConditionOp, DbError, EditTable, Engine, NewValue, PlannedStatement, UiEvent } from "../types";
 import { errorMessage, isDbError } from "../types";
 import { DataGrid, type GridEditing, type GridResult, type MenuItem } from "./DataGrid";
 import { Modal } from "./Dialogs";
 import { Icon } from "./Icons";
 import type { TabInfo } from "./QueryTab";
+import type { EditorSpec } from "./CellEditor";
 import { copyText } from "../lib/clipboard";
 import { formatCount, formatDuration } from "../lib/format";
 import * as P from "../lib/pending";
@@ -206,6 +207,7 @@ export function TableTab(props: {
           rowState: (row) =>
             refused?.row === row ? "conflict" : pending.deleted.includes(row) ? "deleted" : row >= total ? "added" : undefined,
           readOnly: columnReadOnly,
+          editor: (col) => editorFor(props.engine, tableColumn(col)),
           placeholder: (col) => {
             const c = tableColumn(col);
             if (c === undefined) return "";
@@ -625,4 +627,28 @@ function keyText(t: EditTable): string {
     case "read_only":
       return "read-only";
   }
+}
+
+/** The editor a column's cells get: its labels, true/false, or text with a hint of the
+ *  form the server reads. */
+function editorFor(engine: Engine, c: ColumnInfo | undefined): EditorSpec {
+  if (c === undefined) return { options: null, hint: null };
+  const t = c.data_type.toLowerCase();
+  if (c.choices !== undefined && c.choices !== null) {
+    return c.choices.several ? { options: null, hint: `any of ${c.choices.values.join(", ")}, comma-separated` } : { options: c.choices.values, hint: null };
+  }
+  if (t === "boolean" || t === "bool") return { options: engine === "postgres" ? ["true", "false"] : ["1", "0"], hint: null };
+  if (t === "tinyint(1)" || t === "bit") return { options: ["1", "0"], hint: null };
+  const hints: [RegExp, string][] = [
+    [/^timestamp.* with time zone$|^timestamptz|^datetimeoffset/, "2024-02-29 23:59:59.5+05:30"],
+    [/^timestamp|^datetime|^smalldatetime/, "2024-02-29 23:59:59.5"],
+    [/^date$/, "2024-02-29"],
+    [/^time/, "23:59:59"],
+    [/^interval/, "1 year 2 mons 3 days 04:05:06"],
+    [/^jsonb?$/, '{"key": [1, 2]}'],
+    [/^uuid$|^uniqueidentifier$/, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"],
+    [/\[\]$/, "{1,2,3}"],
+    [/^bytea$/, "\\x00ff10"],
+  ];
+  return { options: null, hint: hints.find(([re]) => re.test(t))?.[1] ?? null };
 }

@@ -14,6 +14,7 @@ fn column(name: &str, data_type: &str, nullable: bool, extra: Option<&str>) -> C
         is_unique: false,
         extra: extra.map(str::to_string),
         comment: None,
+        choices: None,
     }
 }
 

@@ -179,6 +179,7 @@ pub(crate) fn columns_from_sample(sample: &FieldSample) -> Vec<ColumnInfo> {
                 is_unique: path == "_id",
                 extra: Some(extra),
                 comment: None,
+                choices: None,
             }
         })
         .collect()

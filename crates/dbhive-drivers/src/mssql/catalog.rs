@@ -327,6 +327,7 @@ impl Catalog {
                     is_unique: flag(r.get(15)),
                     extra: (!extra.is_empty()).then(|| extra.join(" ")),
                     comment: text(r.get(16)),
+                    choices: None,
                 }
             })
             .collect())

@@ -7,6 +7,7 @@ use dbhive_core::{
     PrimaryKey, SchemaNode, TableDescription, TableInfo, TableKind, TableRef, TriggerInfo,
 };
 
+use super::column_type::choices;
 use super::conn::{RawConn, TextRows};
 
 /// A name as a backtick-quoted identifier.
@@ -255,6 +256,7 @@ pub async fn columns(conn: &mut RawConn, schema: &str, table: &str) -> DbResult<
                 is_unique: row.flag(11),
                 extra: (!extra.is_empty()).then(|| extra.join("; ")),
                 comment: row.owned(10),
+                choices: choices(&row.text(2)),
             }
         })
         .collect())

@@ -8,6 +8,7 @@
 mod auth;
 pub(crate) mod binary;
 pub mod catalog;
+mod column_type;
 pub(crate) mod conn;
 mod errors;
 mod handshake;

@@ -2,8 +2,8 @@
 //! parameterised statement against pg_catalog.
 
 use dbhive_core::{
-    ColumnInfo, DatabaseInfo, DbError, DbResult, ForeignKeyInfo, IndexInfo, PrimaryKey, SchemaInfo,
-    TableInfo, TableKind, TableRef, TriggerInfo, Value,
+    Choices, ColumnInfo, DatabaseInfo, DbError, DbResult, ForeignKeyInfo, IndexInfo, PrimaryKey,
+    SchemaInfo, TableInfo, TableKind, TableRef, TriggerInfo, Value,
 };
 
 use super::conn::{RawConn, TextRows};
@@ -198,7 +198,9 @@ pub async fn columns(conn: &mut RawConn, table: &TableRef) -> DbResult<Vec<Colum
                 EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisunique
                                                    AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum
                                                    AND i.indpred IS NULL),
-                a.attidentity, a.attgenerated, col_description(a.attrelid, a.attnum)
+                a.attidentity, a.attgenerated, col_description(a.attrelid, a.attnum),
+                (SELECT array_to_json(array_agg(e.enumlabel ORDER BY e.enumsortorder))::text
+                   FROM pg_enum e WHERE e.enumtypid = a.atttypid)
            FROM pg_attribute a
            LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
           WHERE a.attrelid = {REL} AND a.attnum > 0 AND NOT a.attisdropped
@@ -227,6 +229,13 @@ pub async fn columns(conn: &mut RawConn, table: &TableRef) -> DbResult<Vec<Colum
                 is_unique: row.bool(6),
                 extra,
                 comment: row.owned(9),
+                choices: row
+                    .opt(10)
+                    .and_then(|labels| serde_json::from_str(labels).ok())
+                    .map(|values| Choices {
+                        values,
+                        several: false,
+                    }),
             }
         })
         .collect())

@@ -224,6 +224,7 @@ fn columns_in(conn: &Connection, db: &str, table: &str) -> DbResult<Vec<ColumnIn
                     _ => None,
                 },
                 comment: None,
+                choices: None,
                 data_type,
                 name,
             })

@@ -422,3 +422,13 @@ pub async fn a_session_says_when_a_transaction_is_open(f: &Fixture) {
     run_on(&s, "COMMIT").await.ok();
     assert!(!s.in_transaction());
 }
+
+/// The labels the catalog gives the cell editor for `column` of `table`.
+pub async fn choices_of(f: &Fixture, table: &str, column: &str) -> Option<(Vec<String>, bool)> {
+    let t = f.edit_table(table).await;
+    t.columns
+        .into_iter()
+        .find(|c| c.name == column)
+        .and_then(|c| c.choices)
+        .map(|c| (c.values, c.several))
+}
