@@ -36,6 +36,7 @@ fn main() {
             "plan_edits",
             "commit_edits",
             "end_transaction",
+            "unbounded_writes",
             "window_ready",
         ]),
     ))

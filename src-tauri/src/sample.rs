@@ -37,6 +37,8 @@ pub fn saved_connection(path: &Path) -> SavedConnection {
         color: Some("#f2a900".into()),
         config: ConnectionConfig::sqlite(path.display().to_string()),
         save_password: false,
+        production: false,
+        manual_commit: false,
     }
 }
 

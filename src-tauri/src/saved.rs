@@ -17,6 +17,13 @@ pub struct SavedConnection {
     pub config: ConnectionConfig,
     /// The password is in the keychain.
     pub save_password: bool,
+    /// A production server: tagged in its tabs and the window title, and an UPDATE or
+    /// DELETE without WHERE asks first.
+    #[serde(default)]
+    pub production: bool,
+    /// Its query tabs start in manual-commit mode.
+    #[serde(default)]
+    pub manual_commit: bool,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -151,6 +158,8 @@ mod tests {
                 color: None,
                 config,
                 save_password: true,
+                production: false,
+                manual_commit: false,
             })
             .expect("save");
         let text = std::fs::read_to_string(&path).expect("file");

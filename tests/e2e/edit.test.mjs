@@ -57,13 +57,19 @@ async function choose(selector, value) {
 }
 
 /** Saves and connects a connection made in the dialog; returns its id. */
-async function addConnection(engine, name, server) {
+async function addConnection(engine, name, server, switches = []) {
   await (await css('[data-testid="new-connection"]')).click();
   const dialog = await waitVisible(d, '[data-testid="connection-dialog"]');
   await (await dialog.findElement(By.css(`[data-testid="engine-${engine}"]`))).click();
   for (const [field, value] of Object.entries({ "field-name": name, "field-host": server.host, "field-port": server.port, "field-user": server.user, "field-password": server.password, "field-database": server.database })) {
     await typeInto(await dialog.findElement(By.css(`[data-testid="${field}"]`)), value);
   }
+  for (const testid of switches) {
+    const box = await dialog.findElement(By.css(`[data-testid="${testid}"]`));
+    await d.executeScript((el) => el.scrollIntoView({ block: "center" }), box);
+    await box.click();
+  }
+  if (switches.length > 0) await screenshot(d, "edit-11-dialog-safety");
   await (await dialog.findElement(By.css('[data-testid="save-and-connect"]'))).click();
   const conn = await eventually(async () => {
     for (const el of await all('[data-testid^="conn-"][data-name]')) if ((await el.getAttribute("data-name")) === name) return el;
@@ -132,6 +138,8 @@ test("a PostgreSQL table opens from the tree, sorted and filtered on the server"
   await (await inTab('[data-testid="condition"] .x')).click();
   await typeInto(where, "");
   await where.sendKeys(Key.ENTER);
+  await eventually(async () => (await browseSql()) === 'SELECT * FROM "e2e_edit"."items" ORDER BY "qty" DESC LIMIT 1000', "no filter");
+  await rowsWhen(5, "five items, unfiltered");
   await (await inTab('[data-testid="grid-header"][data-name="id"]')).click();
   await eventually(async () => (await browseSql()) === 'SELECT * FROM "e2e_edit"."items" ORDER BY "id" LIMIT 1000', "every row by id");
   await rowsWhen(5, "five items again");
@@ -283,4 +291,29 @@ test("MariaDB: an enum is picked from its labels, and a table without a key says
   await rowsWhen(2, "both duplicates shown");
   assert.equal(await (await inTab('[data-testid="add-row"]')).isEnabled(), false);
   await screenshot(d, "edit-10-mariadb-keyless");
+});
+
+test("a production connection is tagged, and an UPDATE or DELETE without WHERE asks first", async () => {
+  const prodId = await addConnection("postgres", "Orders (prod)", pg, ["field-production", "field-manual-commit"]);
+  await (await css(`[data-testid="conn-${prodId}"]`)).click();
+  await (await css('[data-testid="tree"]')).sendKeys(Key.chord(Key.SHIFT, Key.F10));
+  const menu = await waitVisible(d, '[data-testid="context-menu"]');
+  await (await menu.findElement(By.xpath(".//*[text()='New query']"))).click();
+  await waitVisible(d, '[data-testid="tabbar"] .tab.active [data-testid="prod-tag"]');
+  await eventually(async () => (await d.getTitle()).startsWith("[PRODUCTION] "), "the window title");
+  // The connection's default: this tab starts in manual-commit mode.
+  assert.equal(await (await inTab('[data-testid="tx-mode"]')).getText(), "Manual commit");
+  await (await inTab('[data-testid="tx-mode"]')).click();
+  const before = psql("SELECT count(*) FROM e2e_edit.items");
+  await runAll(d, "DELETE FROM e2e_edit.items");
+  const ask = await waitVisible(d, '[data-testid="confirm-dialog"]');
+  assert.match(await ask.getText(), /no WHERE and will change every row/);
+  assert.match(await ask.getText(), /DELETE FROM e2e_edit\.items/);
+  await screenshot(d, "edit-12-production-asks");
+  await (await ask.findElement(By.css('[data-testid="confirm-no"]'))).click();
+  assert.equal(psql("SELECT count(*) FROM e2e_edit.items"), before, "nothing ran");
+  await runAll(d, "DELETE FROM e2e_edit.items WHERE name = 'pending'");
+  assert.equal(await finishedState(d), "Done");
+  assert.equal((await all('[data-testid="confirm-dialog"]')).length, 0, "a bounded DELETE runs at once");
+  assert.equal(psql("SELECT count(*) FROM e2e_edit.items WHERE name = 'pending'"), "0");
 });

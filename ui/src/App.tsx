@@ -1,5 +1,6 @@
 // The window: navigator on the left, query tabs on the right, dialogs on top.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { getCurrentWindow } from "@tauri-apps/api/window";
 import { api, onConnectionStatus } from "./api";
 import type { AppInfo, Column, DbError, SavedConnection, SchemaNode } from "./types";
 import { errorMessage, isDbError } from "./types";
@@ -123,6 +124,20 @@ export function App() {
   }, [connections]);
 
   const byId = useMemo(() => new Map((connections ?? []).map((c) => [c.id, c])), [connections]);
+
+  // The window title names the active tab and its connection, and says production loudly.
+  const activeConn = byId.get(tabs.find((t) => t.id === activeTab)?.connectionId ?? "");
+  const activeTitle = tabs.find((t) => t.id === activeTab)?.title;
+  useEffect(() => {
+    const title =
+      activeConn === undefined || activeTitle === undefined
+        ? "DB-Hive"
+        : `${activeConn.production ? "[PRODUCTION] " : ""}${activeTitle} — ${activeConn.name} — DB-Hive`;
+    document.title = title;
+    getCurrentWindow()
+      .setTitle(title)
+      .catch(() => undefined);
+  }, [activeConn, activeTitle]);
 
   /** Reloads the list and returns the connection as saved now (the backend may have pinned
    * a certificate or changed a setting since `conn` was read). */
@@ -480,6 +495,11 @@ export function App() {
                 title={`${t.title} — ${conn?.name ?? ""}`}
               >
                 <span className="dot" style={{ background: conn?.color ?? "var(--faint)" }} />
+                {conn?.production === true ? (
+                  <span className="prod-tag" data-testid="prod-tag" title={`${conn.name} is a production server`}>
+                    PROD
+                  </span>
+                ) : null}
                 <span className="title">{t.title}</span>
                 <span
                   className="close"
@@ -547,6 +567,9 @@ export function App() {
               onContextMenu={(x, y, items) => setMenu({ x, y, items })}
               notify={notify}
               onConnectionLost={(id) => setStatus((s) => ({ ...s, [id]: "lost" }))}
+              production={conn?.production ?? false}
+              manualDefault={conn?.manual_commit ?? false}
+              confirm={ask}
             />
           );
         })}
@@ -607,7 +630,7 @@ export function App() {
             void (async () => {
               if (save) {
                 try {
-                  await api.saveConnection({ id: conn.id, name: conn.name, color: conn.color, config: conn.config, password, save_password: true });
+                  await api.saveConnection({ id: conn.id, name: conn.name, color: conn.color, config: conn.config, password, save_password: true, production: conn.production, manual_commit: conn.manual_commit });
                   await reload();
                 } catch (e) {
                   notify(errorMessage(e), "error");
@@ -655,6 +678,8 @@ export function App() {
                 id: conn.id,
                 name: conn.name,
                 color: conn.color,
+                production: conn.production,
+                manual_commit: conn.manual_commit,
                 config: { ...conn.config, allow_unverified_password: true },
                 password: null,
                 save_password: conn.save_password,

@@ -17,6 +17,7 @@ import type {
   Cell,
   UiEvent,
   JsonMode,
+  Engine,
   Browse,
   CommitReport,
   EditTable,
@@ -43,6 +44,8 @@ export const api = {
     config: ConnectionConfig;
     password: string | null;
     save_password: boolean;
+    production: boolean;
+    manual_commit: boolean;
   }) => invoke<SavedConnection>("save_connection", { input }),
   deleteConnection: (id: string) => invoke<null>("delete_connection", { id }),
   parseUrl: (url: string) =>
@@ -126,6 +129,8 @@ export const api = {
   /** Commit (true) or Rollback of a manual-commit tab; says whether a transaction is still open. */
   endTransaction: (connectionId: string, tabId: string, commit: boolean) =>
     invoke<boolean>("end_transaction", { connectionId, tabId, commit }),
+  /** UPDATE and DELETE statements of `sql` without WHERE (a production tab asks first). */
+  unboundedWrites: (engine: Engine, sql: string) => invoke<string[]>("unbounded_writes", { engine, sql }),
   closeQuery: (queryId: string) => invoke<null>("close_query", { queryId }),
   closeTab: (connectionId: string, tabId: string) => invoke<null>("close_tab", { connectionId, tabId }),
   getSettings: () => invoke<SettingsView>("get_settings"),

@@ -27,6 +27,10 @@ export interface SavedConnection {
   id: string;
   name: string;
   color: string | null;
+  /** Tagged in tabs and the title; UPDATE/DELETE without WHERE asks first. */
+  production: boolean;
+  /** Query tabs start in manual-commit mode. */
+  manual_commit: boolean;
   config: ConnectionConfig;
   save_password: boolean;
   connected: boolean;

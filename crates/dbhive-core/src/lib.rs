@@ -7,6 +7,7 @@ pub mod csv;
 pub mod driver;
 pub mod edit;
 pub mod error;
+pub mod guard;
 pub mod json;
 pub mod limits;
 pub mod pool;

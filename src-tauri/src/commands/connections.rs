@@ -84,6 +84,10 @@ pub struct SaveInput {
     config: ConnectionConfig,
     password: Option<Secret>,
     save_password: bool,
+    #[serde(default)]
+    production: bool,
+    #[serde(default)]
+    manual_commit: bool,
 }
 
 #[tauri::command]
@@ -135,6 +139,8 @@ pub async fn save_connection(
         color: input.color,
         config,
         save_password: save,
+        production: input.production,
+        manual_commit: input.manual_commit,
     };
     {
         // The address and the typed password change together: a connect finishing now

@@ -3,6 +3,7 @@
 
 pub mod connections;
 pub mod edits;
+pub mod guard;
 pub mod queries;
 pub mod schema;
 pub mod settings;

@@ -88,6 +88,8 @@ export function ConnectionDialog(props: {
   const [config, setConfig] = useState<ConnectionConfig>(ex?.config ?? blankConfig("postgres"));
   const [name, setName] = useState(ex?.name ?? "");
   const [color, setColor] = useState<string | null>(ex?.color ?? COLORS[1] ?? null);
+  const [production, setProduction] = useState(ex?.production ?? false);
+  const [manualCommit, setManualCommit] = useState(ex?.manual_commit ?? false);
   const [password, setPassword] = useState("");
   const [savePassword, setSavePassword] = useState(ex?.save_password ?? true);
   const [url, setUrl] = useState("");
@@ -190,6 +192,8 @@ export function ConnectionDialog(props: {
         config,
         password: password === "" ? null : password,
         save_password: savePassword && canSave,
+        production,
+        manual_commit: manualCommit,
       });
       props.onSaved(saved, connect);
     } catch (e) {
@@ -449,6 +453,17 @@ export function ConnectionDialog(props: {
               ? "The server's session refuses every write (PostgreSQL default_transaction_read_only, MySQL READ ONLY transactions, SQLite query_only)."
               : "Not enforced for this engine yet; connecting with it on is refused rather than ignored."}
           </div>
+          <label className="check">
+            <input type="checkbox" checked={production} onChange={(e) => setProduction(e.target.checked)} data-testid="field-production" />
+            Production server
+          </label>
+          <div className="note">Its tabs and the window title carry a PROD tag, and an UPDATE or DELETE without WHERE asks before it runs.</div>
+          {config.engine !== "mongodb" ? (
+            <label className="check">
+              <input type="checkbox" checked={manualCommit} onChange={(e) => setManualCommit(e.target.checked)} data-testid="field-manual-commit" />
+              Query tabs start in manual-commit mode
+            </label>
+          ) : null}
         </div>
         <div className="section">Limits</div>
         <label htmlFor="cd-ct">Connect timeout</label>

@@ -96,6 +96,9 @@ export function QueryTab(props: {
   onContextMenu: (x: number, y: number, items: { label: string; action: () => void }[]) => void;
   notify: (message: string, kind?: "ok" | "error") => void;
   onConnectionLost: (id: string) => void;
+  production: boolean;
+  manualDefault: boolean;
+  confirm: (title: string, text: string, confirm: string) => Promise<boolean>;
 }) {
   const { tab } = props;
   const editor = useRef<EditorView | null>(null);
@@ -105,7 +108,7 @@ export function QueryTab(props: {
   const [editorHeight, setEditorHeight] = useState(38);
   const [docView, setDocView] = useState<"grid" | JsonMode>("grid");
   // Manual-commit mode: the tab's statements wait in a transaction for Commit or Rollback.
-  const [manual, setManual] = useState(false);
+  const [manual, setManual] = useState(props.manualDefault && props.engine !== "mongodb");
   const [inTransaction, setInTransaction] = useState(false);
   const [ending, setEnding] = useState(false);
   const txRef = useRef(false);
@@ -235,28 +238,44 @@ export function QueryTab(props: {
         }
       }
       if (text.trim() === "") return;
-      const previous = runRef.current.queryId;
-      if (previous !== null) void api.closeQuery(previous);
-      started.current = performance.now();
-      metrics.lastRun = { firstRowMs: null, doneMs: null, rows: 0 };
-      setRun({ ...idle, running: true, startedAt: Date.now(), offset, text });
-      setActiveResult(0);
-      props.onRunning(tab.id, true);
-      api
-        .runQuery(
-          { connection_id: tab.connectionId, tab_id: tab.id, sql: text, database: null, timeout_ms: null, manual_commit: manualRef.current },
-          onEvent,
-        )
-        .then((queryId) => {
-          update((r) => ({ ...r, queryId }));
+      const go = () => {
+        const previous = runRef.current.queryId;
+        if (previous !== null) void api.closeQuery(previous);
+        started.current = performance.now();
+        metrics.lastRun = { firstRowMs: null, doneMs: null, rows: 0 };
+        setRun({ ...idle, running: true, startedAt: Date.now(), offset, text });
+        setActiveResult(0);
+        props.onRunning(tab.id, true);
+        api
+          .runQuery(
+            { connection_id: tab.connectionId, tab_id: tab.id, sql: text, database: null, timeout_ms: null, manual_commit: manualRef.current },
+            onEvent,
+          )
+          .then((queryId) => {
+            update((r) => ({ ...r, queryId }));
+          })
+          .catch((err: unknown) => {
+            const error: DbError = isDbError(err)
+              ? err
+              : { kind: "internal", code: null, message: errorMessage(err), detail: null, hint: null, position: null };
+            update((r) => ({ ...r, running: false, error, messages: [...r.messages, { kind: "error", error }] }));
+            props.onRunning(tab.id, false);
+            if (error.kind === "connection") props.onConnectionLost(tab.connectionId);
+          });
+      };
+      if (!props.production || props.engine === "mongodb") {
+        go();
+        return;
+      }
+      // A production server: a statement that would change every row of a table asks first.
+      void api
+        .unboundedWrites(props.engine, text)
+        .then(async (found) => {
+          if (found.length === 0) go();
+          else if (await props.confirm(`Change every row? (${props.connectionName} is production)`, `${found.length === 1 ? "This statement has" : "These statements have"} no WHERE and will change every row of the table:\n\n${found.join(";\n")}`, "Run it")) go();
         })
-        .catch((err: unknown) => {
-          const error: DbError = isDbError(err)
-            ? err
-            : { kind: "internal", code: null, message: errorMessage(err), detail: null, hint: null, position: null };
-          update((r) => ({ ...r, running: false, error, messages: [...r.messages, { kind: "error", error }] }));
-          props.onRunning(tab.id, false);
-          if (error.kind === "connection") props.onConnectionLost(tab.connectionId);
+        .catch(() => {
+          go();
         });
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -120,19 +120,30 @@ export function TableTab(props: {
   }, []);
 
   const previous = useRef<string | null>(null);
+  const generation = useRef(0);
   const load = useCallback(
     (b: Browse) => {
       if (previous.current !== null) void api.closeQuery(previous.current);
       previous.current = null;
       setLoaded({ ...notLoaded, running: true });
+      // A newer load (the user clicked again before this one answered) wins: the older
+      // one's events and rows are dropped.
+      const gen = ++generation.current;
+      const current = () => generation.current === gen;
       api
-        .browseTable({ connection_id: tab.connectionId, tab_id: tab.id, browse: b }, onEvent)
+        .browseTable({ connection_id: tab.connectionId, tab_id: tab.id, browse: b }, (e) => {
+          if (current()) onEvent(e);
+        })
         .then(({ query_id, sql }) => {
+          if (!current()) {
+            void api.closeQuery(query_id);
+            return;
+          }
           previous.current = query_id;
           setLoaded((l) => ({ ...l, queryId: query_id, sql }));
         })
         .catch((e: unknown) => {
-          setLoaded((l) => ({ ...l, running: false, error: asDbError(e) }));
+          if (current()) setLoaded((l) => ({ ...l, running: false, error: asDbError(e) }));
         });
     },
     [tab.connectionId, tab.id, onEvent],
