@@ -13,6 +13,7 @@ pub(crate) mod conn;
 mod errors;
 mod handshake;
 pub(crate) mod protocol;
+mod tree;
 pub mod types;
 
 use std::sync::Arc;
@@ -305,7 +306,7 @@ impl Connection for MysqlConnection {
 
     async fn list_children(&self, path: &[String]) -> DbResult<Vec<SchemaNode>> {
         let mut c = self.pool.get().await?;
-        catalog::list_children(&mut c, path).await
+        tree::list_children(&mut c, path).await
     }
 
     async fn close(&self) {
