@@ -2,11 +2,14 @@
 // into view, resizable columns, NULL shown apart from '', rectangular selection and copy.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api";
-import type { Cell, Column, NewValue, SortDirection } from "../types";
+import type { Cell, Column } from "../types";
 import { isCut, isMissing } from "../types";
 import { copyText } from "../lib/clipboard";
 import { formatCount } from "../lib/format";
-import { CellEditor, type EditorSpec } from "./CellEditor";
+import { CellEditor } from "./CellEditor";
+import { useCellEditing, pendingText, type Editing, type GridEditing, type GridSort, type MenuItem } from "./gridEditing";
+
+export type { GridEditing, GridSort, MenuItem };
 
 const ROW_H = 24;
 const HEADER_H = 28;
@@ -32,48 +35,6 @@ interface Pos {
 }
 
 export type CopyFormat = "tsv" | "csv" | "json";
-
-export interface MenuItem {
-  label: string;
-  action: () => void;
-}
-
-/** A table tab's grid takes edits: cells show their pending values, added rows follow the
- *  stored ones, and the tab keeps the pending set (lib/pending.ts). */
-export interface GridEditing {
-  pending: (row: number, col: number) => NewValue | undefined;
-  rowState: (row: number) => "deleted" | "added" | "conflict" | undefined;
-  /** Rows added below the stored ones. */
-  added: number;
-  /** Why a column cannot be written (generated, the row address), or null. */
-  readOnly: (col: number) => string | null;
-  /** The editor a column's cells get. */
-  editor: (col: number) => EditorSpec;
-  /** What an added row's untouched cell shows: DEFAULT, or what the server computes. */
-  placeholder: (col: number) => string;
-  set: (cells: { row: number; col: number; value: NewValue }[]) => void;
-  paste: (row: number, col: number, text: string) => void;
-  deleteRows: (rows: number[]) => void;
-  /** The stored row an added row's cell copies (a duplicated row), or null. */
-  copied: (row: number, col: number) => number | null;
-  menu: (row: number, col: number, area: { r1: number; r2: number; c1: number; c2: number }, shown: Cell | undefined) => MenuItem[];
-}
-
-export interface GridSort {
-  keys: [number, SortDirection][];
-  onSort: (col: number, add: boolean) => void;
-}
-
-interface Editing {
-  row: number;
-  col: number;
-  text: string;
-  multiline: boolean;
-}
-
-function pendingText(v: NewValue): string {
-  return v.kind === "null" ? "NULL" : v.kind === "default" ? "DEFAULT" : v.value;
-}
 
 function initialWidth(column: Column, kind: string | undefined): number {
   const byKind = kind === "number" ? 96 : kind === "date" ? 190 : kind === "bool" ? 70 : kind === "json" ? 240 : 170;
@@ -234,104 +195,28 @@ export function DataGrid(props: {
     else if (right > el.scrollLeft + el.clientWidth) el.scrollLeft = right - el.clientWidth;
   };
 
-  /** Starts editing a cell; a cut value is read whole first. */
-  const beginEdit = (p: Pos, typed: string | null) => {
-    if (edits === undefined) return;
-    const why = edits.readOnly(p.col);
-    if (why !== null) {
-      props.notify(why, "error");
-      return;
-    }
-    if (edits.rowState(p.row) === "deleted") return;
-    const open = (text: string) => {
-      setEditing({ row: p.row, col: p.col, text, multiline: text.includes("\n") });
-    };
-    // A list starts at the cell's value, not at the key that opened it.
-    if (edits.editor(p.col).options !== null) typed = null;
-    const pending = edits.pending(p.row, p.col);
-    if (typed !== null) {
-      open(typed);
-      return;
-    }
-    if (pending !== undefined) {
-      open(pending.kind === "text" ? pending.value : "");
-      return;
-    }
-    if (p.row >= stored) {
-      open("");
-      return;
-    }
-    const cell = rowAt(p.row)?.[p.col];
-    if (isCut(cell)) {
-      api
-        .cellValue(queryId, result.index, p.row, p.col)
-        .then((v) => {
-          open(v.text ?? "");
-        })
-        .catch((e: unknown) => {
-          props.notify(`Could not read the value: ${String((e as { message?: string }).message ?? e)}`, "error");
-        });
-      return;
-    }
-    open(cell === null || cell === undefined || isMissing(cell) ? "" : cellText(cell));
-  };
-
-  const finishEdit = (e: Editing, move: Pos | null, started: Editing = e) => {
-    // Enter or Tab finished it; the blur of the input going away must not finish it again.
-    if (finished.current === started) return;
-    finished.current = started;
-    setEditing(null);
-    edits?.set([{ row: e.row, col: e.col, value: { kind: "text", value: e.text } }]);
-    if (move !== null) {
-      const p = {
-        row: Math.min(Math.max(move.row, 0), Math.max(total - 1, 0)),
-        col: Math.min(Math.max(move.col, 0), result.columns.length - 1),
-      };
+  const { beginEdit, finishEdit, onEditKey } = useCellEditing({
+    edits,
+    stored,
+    total,
+    width: result.columns.length,
+    cellAt: (p) => rowAt(p.row)?.[p.col],
+    readWhole: (p) => api.cellValue(queryId, result.index, p.row, p.col).then((v) => v.text ?? ""),
+    notify: props.notify,
+    setEditing,
+    finished,
+    moveTo: (p) => {
       setFocus(p);
       setAnchor(p);
       scrollTo(p);
-    }
-    scroller.current?.focus();
-  };
-
-  const selectedCells = () => {
-    const s = sel;
-    if (s === null) return [];
-    const cells: Pos[] = [];
-    for (let r = s.r1; r <= s.r2; r++) for (let c = s.c1; c <= s.c2; c++) if (edits?.readOnly(c) === null) cells.push({ row: r, col: c });
-    return cells;
-  };
+    },
+    focusGrid: () => scroller.current?.focus(),
+  });
 
   const onKeyDown = (e: React.KeyboardEvent) => {
     const mod = e.ctrlKey || e.metaKey;
     if (editing !== null) return;
-    if (edits !== undefined && focus !== null) {
-      if (e.key === "F2" || (e.key === "Enter" && !mod)) {
-        e.preventDefault();
-        beginEdit(focus, null);
-        return;
-      }
-      if (e.key === "Delete" && mod) {
-        // Ctrl+Delete: the selected rows.
-        e.preventDefault();
-        const s = sel ?? { r1: focus.row, r2: focus.row };
-        const rows: number[] = [];
-        for (let r = s.r1; r <= s.r2; r++) rows.push(r);
-        edits.deleteRows(rows);
-        return;
-      }
-      if (e.key === "Delete") {
-        // Delete: the selected cells become NULL (an empty string is typed, not deleted).
-        e.preventDefault();
-        edits.set(selectedCells().map((p) => ({ ...p, value: { kind: "null" } })));
-        return;
-      }
-      if (e.key.length === 1 && !mod && !e.altKey) {
-        e.preventDefault();
-        beginEdit(focus, e.key);
-        return;
-      }
-    }
+    if (focus !== null && onEditKey(e, focus, sel)) return;
     if (mod && e.key.toLowerCase() === "c") {
       e.preventDefault();
       void copy("tsv", false);

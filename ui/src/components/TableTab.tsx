@@ -3,13 +3,14 @@
 // commits them, or discards them. The query and the statements are the core's.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api";
-import type { Browse, Column, ColumnInfo, CommitReport, ConditionOp, DbError, EditTable, Engine, NewValue, PlannedStatement, UiEvent } from "../types";
+import type { Browse, Column, CommitReport, ConditionOp, DbError, EditTable, Engine, NewValue, PlannedStatement, UiEvent } from "../types";
 import { errorMessage, isDbError } from "../types";
 import { DataGrid, type GridEditing, type GridResult, type MenuItem } from "./DataGrid";
 import { Modal } from "./Dialogs";
 import { Icon } from "./Icons";
 import type { TabInfo } from "./QueryTab";
-import type { EditorSpec } from "./CellEditor";
+import { FilterBar } from "./FilterBar";
+import { editorFor, keyText } from "./tableColumns";
 import { copyText } from "../lib/clipboard";
 import { formatCount, formatDuration } from "../lib/format";
 import * as P from "../lib/pending";
@@ -42,16 +43,6 @@ interface Refused {
   sql: string | null;
 }
 
-const OPS: { op: ConditionOp; label: string }[] = [
-  { op: "eq", label: "=" },
-  { op: "not_eq", label: "≠" },
-  { op: "lt", label: "<" },
-  { op: "gt", label: ">" },
-  { op: "like", label: "LIKE" },
-  { op: "is_null", label: "IS NULL" },
-  { op: "is_not_null", label: "IS NOT NULL" },
-];
-
 function asDbError(e: unknown): DbError {
   return isDbError(e) ? e : { kind: "internal", code: null, message: errorMessage(e), detail: null, hint: null, position: null };
 }
@@ -80,7 +71,6 @@ export function TableTab(props: {
   const [review, setReview] = useState<PlannedStatement[] | null>(null);
   const [refused, setRefused] = useState<Refused | null>(null);
   const [committing, setCommitting] = useState(false);
-  const [condition, setCondition] = useState<{ column: string; op: ConditionOp; value: string } | null>(null);
   const pending = P.current(history);
   const pendingCount = P.count(pending);
   const total = loaded.result?.total ?? 0;
@@ -459,74 +449,7 @@ export function TableTab(props: {
           <option value="all">All rows</option>
         </select>
       </div>
-      <div className="filterbar">
-        {browse.conditions.map((c, i) => (
-          <span key={i} className="chip" data-testid="condition">
-            {c.column} {OPS.find((o) => o.op === c.op)?.label} {c.op === "is_null" || c.op === "is_not_null" ? "" : c.value}
-            <span className="x" title="Remove" onClick={() => change({ ...browse, offset: 0, conditions: browse.conditions.filter((_, j) => j !== i) })}>
-              <Icon name="close" />
-            </span>
-          </span>
-        ))}
-        {condition !== null ? (
-          <span className="chip editing">
-            <select className="input" data-testid="condition-column" value={condition.column} onChange={(e) => setCondition({ ...condition, column: e.target.value })}>
-              {(info?.columns ?? []).map((c) => (
-                <option key={c.name} value={c.name}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-            <select className="input" data-testid="condition-op" value={condition.op} onChange={(e) => setCondition({ ...condition, op: e.target.value as ConditionOp })}>
-              {OPS.map((o) => (
-                <option key={o.op} value={o.op}>
-                  {o.label}
-                </option>
-              ))}
-            </select>
-            {condition.op !== "is_null" && condition.op !== "is_not_null" ? (
-              <input
-                className="input"
-                data-testid="condition-value"
-                value={condition.value}
-                autoFocus
-                onChange={(e) => setCondition({ ...condition, value: e.target.value })}
-                onKeyDown={(e) => {
-                  if (e.key === "Enter") {
-                    change({ ...browse, offset: 0, conditions: [...browse.conditions, condition] });
-                    setCondition(null);
-                  } else if (e.key === "Escape") setCondition(null);
-                }}
-              />
-            ) : null}
-            <button
-              className="btn"
-              data-testid="condition-add"
-              onClick={() => {
-                change({ ...browse, offset: 0, conditions: [...browse.conditions, condition] });
-                setCondition(null);
-              }}
-            >
-              Add
-            </button>
-          </span>
-        ) : (
-          <button className="btn ghost" data-testid="new-condition" disabled={info === undefined} onClick={() => setCondition({ column: info?.columns[0]?.name ?? "", op: "eq", value: "" })}>
-            + Condition
-          </button>
-        )}
-        <span className="where-label">WHERE</span>
-        <input
-          className="input where"
-          data-testid="where"
-          placeholder="any condition, as the server reads it (Enter applies)"
-          value={whereText}
-          onChange={(e) => setWhereText(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === "Enter") change({ ...browse, offset: 0, raw_where: whereText.trim() === "" ? null : whereText });
-          }}
-        />
-      </div>
+      <FilterBar browse={browse} columns={info?.columns.map((c) => c.name) ?? null} whereText={whereText} setWhereText={setWhereText} change={change} />
       <div className="browse-sql">
         <code data-testid="browse-sql" title={loaded.sql}>
           {loaded.sql}
@@ -627,39 +550,4 @@ export function TableTab(props: {
       ) : null}
     </div>
   );
-}
-
-function keyText(t: EditTable): string {
-  switch (t.key.kind) {
-    case "columns":
-      return `rows named by ${t.key.source.kind === "primary" ? "primary key" : `unique key ${t.key.source.index}`} (${t.key.columns.join(", ")})`;
-    case "row_id":
-      return `rows named by ${t.key.column} and every value read`;
-    case "read_only":
-      return "read-only";
-  }
-}
-
-/** The editor a column's cells get: its labels, true/false, or text with a hint of the
- *  form the server reads. */
-function editorFor(engine: Engine, c: ColumnInfo | undefined): EditorSpec {
-  if (c === undefined) return { options: null, hint: null };
-  const t = c.data_type.toLowerCase();
-  if (c.choices !== undefined && c.choices !== null) {
-    return c.choices.several ? { options: null, hint: `any of ${c.choices.values.join(", ")}, comma-separated` } : { options: c.choices.values, hint: null };
-  }
-  if (t === "boolean" || t === "bool") return { options: engine === "postgres" ? ["true", "false"] : ["1", "0"], hint: null };
-  if (t === "tinyint(1)" || t === "bit") return { options: ["1", "0"], hint: null };
-  const hints: [RegExp, string][] = [
-    [/^timestamp.* with time zone$|^timestamptz|^datetimeoffset/, "2024-02-29 23:59:59.5+05:30"],
-    [/^timestamp|^datetime|^smalldatetime/, "2024-02-29 23:59:59.5"],
-    [/^date$/, "2024-02-29"],
-    [/^time/, "23:59:59"],
-    [/^interval/, "1 year 2 mons 3 days 04:05:06"],
-    [/^jsonb?$/, '{"key": [1, 2]}'],
-    [/^uuid$|^uniqueidentifier$/, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"],
-    [/\[\]$/, "{1,2,3}"],
-    [/^bytea$/, "\\x00ff10"],
-  ];
-  return { options: null, hint: hints.find(([re]) => re.test(t))?.[1] ?? null };
 }
