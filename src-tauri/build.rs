@@ -36,6 +36,7 @@ fn main() {
             "plan_edits",
             "commit_edits",
             "end_transaction",
+            "open_result_edits",
             "unbounded_writes",
             "window_ready",
         ]),

@@ -98,6 +98,7 @@ pub fn run() {
             commands::edits::plan_edits,
             commands::edits::commit_edits,
             commands::edits::end_transaction,
+            commands::edits::open_result_edits,
             commands::guard::unbounded_writes,
             commands::window::window_ready,
         ])

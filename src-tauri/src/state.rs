@@ -20,6 +20,8 @@ pub struct QueryEntry {
     pub style: &'static TextStyle,
     /// "connection/tab": the tab whose closing frees the store.
     pub tab: String,
+    /// The table each editable result's rows are edited in, by result.
+    pub edits: HashMap<usize, EditTable>,
 }
 
 pub struct AppState {

@@ -569,6 +569,10 @@ export function App() {
               onConnectionLost={(id) => setStatus((s) => ({ ...s, [id]: "lost" }))}
               production={conn?.production ?? false}
               manualDefault={conn?.manual_commit ?? false}
+              onPending={(id, n) => {
+                if (n > 0) pendingEdits.current.set(id, n);
+                else pendingEdits.current.delete(id);
+              }}
               confirm={ask}
             />
           );

@@ -124,6 +124,9 @@ export const api = {
     events.onmessage = onEvent;
     return invoke<{ query_id: string; sql: string }>("browse_table", { input, events });
   },
+  /** Whether a query result's rows can be edited, in which table, and why not. */
+  openResultEdits: (connectionId: string, queryId: string, result: number) =>
+    invoke<{ table: EditTable | null; computed: string[]; columns: (string | null)[]; reason: string | null }>("open_result_edits", { connectionId, queryId, result }),
   planEdits: (input: EditInput) => invoke<PlannedStatement[]>("plan_edits", { input }),
   commitEdits: (input: EditInput) => invoke<CommitReport>("commit_edits", { input }),
   /** Commit (true) or Rollback of a manual-commit tab; says whether a transaction is still open. */

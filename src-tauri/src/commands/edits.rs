@@ -128,7 +128,86 @@ pub async fn browse_table(
         None,
         events,
     )?;
+    set_result_table(&state, &query_id, 0, table)?;
     Ok(BrowseStarted { query_id, sql })
+}
+
+/// Records that the rows of `result` of query `query_id` are edited in `table`.
+fn set_result_table(
+    state: &AppState,
+    query_id: &str,
+    result: usize,
+    table: EditTable,
+) -> DbResult<()> {
+    if let Some(q) = state
+        .queries
+        .lock()
+        .map_err(|_| DbError::internal("query table lock poisoned"))?
+        .get_mut(query_id)
+    {
+        q.edits.insert(result, table);
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+pub struct ResultEdits {
+    table: Option<EditTable>,
+    computed: Vec<String>,
+    /// The table column each result column is; None: the query computed it.
+    columns: Vec<Option<String>>,
+    /// Why the rows cannot be edited, when they cannot.
+    reason: Option<String>,
+}
+
+/// Whether a query result's rows can be edited, and in which table: its columns must come
+/// from one table (the origins the server gave) and include that table's key.
+#[tauri::command]
+pub async fn open_result_edits(
+    state: State<'_, AppState>,
+    connection_id: String,
+    query_id: String,
+    result: usize,
+) -> Result<ResultEdits, DbError> {
+    validate::id(&query_id, "query")?;
+    let conn = open_connection(&state, &connection_id)?;
+    let (store, _) = state.query(&query_id)?;
+    let columns = store
+        .columns(result)
+        .ok_or_else(|| DbError::not_found("that result has no rows"))?;
+    let refused = |reason: String| ResultEdits {
+        table: None,
+        computed: Vec::new(),
+        columns: Vec::new(),
+        reason: Some(reason),
+    };
+    let (schema, name) = match edit::origin_table(&columns) {
+        Ok(t) => t,
+        Err(reason) => return Ok(refused(reason)),
+    };
+    let table = TableRef {
+        database: None,
+        schema,
+        name,
+    };
+    let description = conn.describe_table(&table).await?;
+    let edit_table = EditTable::new(conn.config().engine, &description, None);
+    let mapped = match edit::result_columns(&edit_table, &columns) {
+        Ok(m) => m,
+        Err(reason) => return Ok(refused(reason)),
+    };
+    set_result_table(&state, &query_id, result, edit_table.clone())?;
+    Ok(ResultEdits {
+        computed: edit_table
+            .columns
+            .iter()
+            .filter(|c| edit::is_generated(c))
+            .map(|c| c.name.clone())
+            .collect(),
+        columns: mapped,
+        table: Some(edit_table),
+        reason: None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -171,7 +250,13 @@ fn plan_of(state: &AppState, input: &EditInput) -> DbResult<(EditTable, Vec<Plan
             "the pending values are larger than 512 MB in all: commit them in parts",
         ));
     }
-    let table = edit_table(state, &input.connection_id, &input.tab_id)?;
+    let table = state
+        .queries
+        .lock()
+        .map_err(|_| DbError::internal("query table lock poisoned"))?
+        .get(&input.query_id)
+        .and_then(|q| q.edits.get(&input.result).cloned())
+        .ok_or_else(|| DbError::unsupported("these rows are not open for editing"))?;
     let (store, style) = state.query(&input.query_id)?;
     let columns = store
         .columns(input.result)

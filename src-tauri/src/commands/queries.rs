@@ -173,6 +173,7 @@ pub(super) fn start_query(
                 store: store.clone(),
                 style,
                 tab,
+                edits: HashMap::new(),
             },
         );
     tauri::async_runtime::spawn(forward(stream, store, style, session, events));

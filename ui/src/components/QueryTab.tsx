@@ -8,6 +8,7 @@ import { errorMessage, isDbError } from "../types";
 import type { ErrorMark, SchemaSource } from "./SqlEditor";
 import { DataGrid, type GridResult } from "./DataGrid";
 import { DocumentView } from "./DocumentView";
+import { ResultGrid } from "./ResultGrid";
 import { Icon } from "./Icons";
 import { statementAt, codePointOffset } from "../lib/statements";
 import { shellStatementAt } from "../lib/shellStatements";
@@ -98,6 +99,7 @@ export function QueryTab(props: {
   onConnectionLost: (id: string) => void;
   production: boolean;
   manualDefault: boolean;
+  onPending: (id: string, count: number) => void;
   confirm: (title: string, text: string, confirm: string) => Promise<boolean>;
 }) {
   const { tab } = props;
@@ -112,6 +114,8 @@ export function QueryTab(props: {
   const [inTransaction, setInTransaction] = useState(false);
   const [ending, setEnding] = useState(false);
   const txRef = useRef(false);
+  // Pending edits of the result shown (ResultGrid): a new run asks first.
+  const pendingRef = useRef(0);
   const manualRef = useRef(false);
   useLayoutEffect(() => {
     txRef.current = inTransaction;
@@ -217,6 +221,37 @@ export function QueryTab(props: {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
+  /** Runs `text` (which starts at `offset` in the editor) on the tab's session. */
+  const start = useCallback(
+    (offset: number, text: string) => {
+      const previous = runRef.current.queryId;
+      if (previous !== null) void api.closeQuery(previous);
+      started.current = performance.now();
+      metrics.lastRun = { firstRowMs: null, doneMs: null, rows: 0 };
+      setRun({ ...idle, running: true, startedAt: Date.now(), offset, text });
+      setActiveResult(0);
+      props.onRunning(tab.id, true);
+      api
+        .runQuery(
+          { connection_id: tab.connectionId, tab_id: tab.id, sql: text, database: null, timeout_ms: null, manual_commit: manualRef.current },
+          onEvent,
+        )
+        .then((queryId) => {
+          update((r) => ({ ...r, queryId }));
+        })
+        .catch((err: unknown) => {
+          const error: DbError = isDbError(err)
+            ? err
+            : { kind: "internal", code: null, message: errorMessage(err), detail: null, hint: null, position: null };
+          update((r) => ({ ...r, running: false, error, messages: [...r.messages, { kind: "error", error }] }));
+          props.onRunning(tab.id, false);
+          if (error.kind === "connection") props.onConnectionLost(tab.connectionId);
+        });
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [tab.id, tab.connectionId, onEvent],
+  );
+
   const execute = useCallback(
     (all: boolean) => {
       const view = editor.current;
@@ -239,47 +274,39 @@ export function QueryTab(props: {
       }
       if (text.trim() === "") return;
       const go = () => {
-        const previous = runRef.current.queryId;
-        if (previous !== null) void api.closeQuery(previous);
-        started.current = performance.now();
-        metrics.lastRun = { firstRowMs: null, doneMs: null, rows: 0 };
-        setRun({ ...idle, running: true, startedAt: Date.now(), offset, text });
-        setActiveResult(0);
-        props.onRunning(tab.id, true);
-        api
-          .runQuery(
-            { connection_id: tab.connectionId, tab_id: tab.id, sql: text, database: null, timeout_ms: null, manual_commit: manualRef.current },
-            onEvent,
-          )
-          .then((queryId) => {
-            update((r) => ({ ...r, queryId }));
+        pendingRef.current = 0;
+        start(offset, text);
+      };
+      const guarded = () => {
+        if (!props.production || props.engine === "mongodb") {
+          go();
+          return;
+        }
+        // A production server: a statement that would change every row of a table asks first.
+        void api
+          .unboundedWrites(props.engine, text)
+          .then(async (found) => {
+            if (found.length === 0) go();
+            else if (await props.confirm(`Change every row? (${props.connectionName} is production)`, `${found.length === 1 ? "This statement has" : "These statements have"} no WHERE and will change every row of the table:\n\n${found.join(";\n")}`, "Run it")) go();
           })
-          .catch((err: unknown) => {
-            const error: DbError = isDbError(err)
-              ? err
-              : { kind: "internal", code: null, message: errorMessage(err), detail: null, hint: null, position: null };
-            update((r) => ({ ...r, running: false, error, messages: [...r.messages, { kind: "error", error }] }));
-            props.onRunning(tab.id, false);
-            if (error.kind === "connection") props.onConnectionLost(tab.connectionId);
+          .catch(() => {
+            go();
           });
       };
-      if (!props.production || props.engine === "mongodb") {
-        go();
+      const unsaved = pendingRef.current;
+      if (unsaved === 0) {
+        guarded();
         return;
       }
-      // A production server: a statement that would change every row of a table asks first.
-      void api
-        .unboundedWrites(props.engine, text)
-        .then(async (found) => {
-          if (found.length === 0) go();
-          else if (await props.confirm(`Change every row? (${props.connectionName} is production)`, `${found.length === 1 ? "This statement has" : "These statements have"} no WHERE and will change every row of the table:\n\n${found.join(";\n")}`, "Run it")) go();
-        })
-        .catch(() => {
-          go();
+      // A new run replaces the result whose rows the pending edits name.
+      void props
+        .confirm("Run and drop the pending edits?", `The result has ${unsaved} pending ${unsaved === 1 ? "change" : "changes"} that were not committed; running replaces it.`, "Run and drop them")
+        .then((ok) => {
+          if (ok) guarded();
         });
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [tab.id, tab.connectionId, onEvent],
+    [tab.id, tab.connectionId, onEvent, start],
   );
 
   const endTransaction = (commit: boolean) => {
@@ -296,6 +323,22 @@ export function QueryTab(props: {
       .finally(() => {
         setEnding(false);
       });
+  };
+
+  const onResultPending = useCallback(
+    (n: number) => {
+      pendingRef.current = n;
+      props.onPending(tab.id, n);
+    },
+    // props callbacks are stable (from App)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [tab.id],
+  );
+
+  const painted = () => {
+    if (metrics.lastRun !== null && metrics.lastRun.firstRowMs === null) {
+      metrics.lastRun.firstRowMs = performance.now() - started.current;
+    }
   };
 
   const cancel = useCallback(() => {
@@ -494,9 +537,9 @@ export function QueryTab(props: {
               <ViewSwitch view={docView} onChange={setDocView} />
               <DocumentView key={`${run.queryId}-${current.index}`} queryId={run.queryId} result={current.index} total={current.total} mode={docView} />
             </div>
-          ) : current !== null && current.hasColumns && run.queryId !== null ? (
+          ) : current !== null && current.hasColumns && run.queryId !== null && current.columns[0]?.document === true ? (
             <div className="docpane">
-            {current.columns[0]?.document === true ? <ViewSwitch view={docView} onChange={setDocView} /> : null}
+            <ViewSwitch view={docView} onChange={setDocView} />
             <DataGrid
               key={`${run.queryId}-${current.index}`}
               queryId={run.queryId}
@@ -514,6 +557,27 @@ export function QueryTab(props: {
               }}
             />
             </div>
+          ) : current !== null && current.hasColumns && run.queryId !== null ? (
+            <ResultGrid
+              key={`${run.queryId}-${current.index}`}
+              connectionId={tab.connectionId}
+              tabId={tab.id}
+              engine={props.engine}
+              queryId={run.queryId}
+              result={current}
+              notify={props.notify}
+              onContextMenu={props.onContextMenu}
+              onOpenCell={(row, col) => {
+                const column = current.columns[col];
+                if (run.queryId !== null && column !== undefined) props.openCell(run.queryId, current.index, row, col, column);
+              }}
+              onPainted={painted}
+              rerun={() => {
+                pendingRef.current = 0;
+                start(run.offset, run.text);
+              }}
+              onPending={onResultPending}
+            />
           ) : resultSets.length === 0 && run.error?.kind === "cancelled" ? (
             // Nothing came back: say what happened rather than leave the pane blank.
             <div className="placeholder" data-testid="cancelled-note">

@@ -13,7 +13,7 @@ mod sql;
 pub use browse::{Browse, Condition, Direction, Op, row_id_column, select};
 pub use commit::{CommitReport, StatementOutcome, TxAction, commit, transaction};
 pub use key::{KeySource, RowKey, is_generated, row_key};
-pub use rows::{GridChange, change_from_row};
+pub use rows::{GridChange, change_from_row, origin_table, result_column, result_columns};
 pub use sql::{qualified, quote_ident};
 
 use serde::{Deserialize, Serialize};

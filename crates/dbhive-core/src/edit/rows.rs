@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DbError, DbResult};
-use crate::result::Column;
+use crate::result::{Column, ColumnOrigin};
 use crate::value::Value;
 
 use super::key::is_generated;
@@ -67,9 +67,7 @@ pub fn change_from_row(
         let value = |name: &str| -> DbResult<Value> {
             // The row address comes first in the browse query, before a column that might
             // share its name: the first column of that name is the address, later ones data.
-            let at = columns
-                .iter()
-                .rposition(|c| c.name == name)
+            let at = result_column(table, columns, name)
                 .ok_or_else(|| DbError::not_found(format!("the result has no column {name}")))?;
             row.get(at)
                 .cloned()
@@ -115,16 +113,11 @@ pub fn change_from_row(
                         if let Some((_, v)) = values.iter().find(|(n, _)| *n == c.name) {
                             all.push((c.name.clone(), v.clone()));
                         } else if !is_generated(c) && !server_numbered(c) {
-                            let at = columns.iter().rposition(|r| r.name == c.name).ok_or_else(
-                                || {
-                                    DbError::not_found(format!(
-                                        "the result has no column {}",
-                                        c.name
-                                    ))
-                                },
-                            )?;
-                            let v = row.get(at).cloned().unwrap_or(Value::Null);
-                            all.push((c.name.clone(), NewValue::Value(v)));
+                            // A column the result leaves out takes its default.
+                            if let Some(at) = result_column(table, columns, &c.name) {
+                                let v = row.get(at).cloned().unwrap_or(Value::Null);
+                                all.push((c.name.clone(), NewValue::Value(v)));
+                            }
                         }
                     }
                     Change::Insert { values: all }
@@ -141,4 +134,88 @@ pub fn change_from_row(
             Change::Delete { seen, row_id }
         }
     })
+}
+
+fn from_table(table: &EditTable, origin: &ColumnOrigin) -> bool {
+    origin.table == table.table.name
+        && origin.schema.as_ref().is_none_or(|s| {
+            Some(s) == table.table.schema.as_ref() || Some(s) == table.table.database.as_ref()
+        })
+}
+
+/// Where table column `name` is in a result. When the server says where a result's columns
+/// come from, only those origins count (an expression named like a column is not that
+/// column); else the name does, the last of that name (a row address comes first).
+pub fn result_column(table: &EditTable, columns: &[Column], name: &str) -> Option<usize> {
+    if columns.iter().any(|c| c.origin.is_some()) {
+        columns.iter().rposition(|c| {
+            c.origin
+                .as_ref()
+                .is_some_and(|o| o.column == name && from_table(table, o))
+        })
+    } else {
+        columns.iter().rposition(|c| c.name == name)
+    }
+}
+
+/// The one table a query result's columns come from, by the origins the server gave.
+pub fn origin_table(columns: &[Column]) -> Result<(Option<String>, String), String> {
+    let mut tables: Vec<(Option<String>, String)> = Vec::new();
+    for o in columns.iter().filter_map(|c| c.origin.as_ref()) {
+        let t = (o.schema.clone(), o.table.clone());
+        if !tables.contains(&t) {
+            tables.push(t);
+        }
+    }
+    match tables.len() {
+        0 => Err("the server does not say which table these columns come from".into()),
+        1 => Ok(tables.remove(0)),
+        _ => Err(format!(
+            "its columns come from {} tables ({}): edit one table at a time",
+            tables.len(),
+            tables
+                .iter()
+                .map(|(_, t)| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// For a query result over `table`: the table column each result column is (None: computed
+/// by the query), or why its rows cannot be edited here.
+pub fn result_columns(
+    table: &EditTable,
+    columns: &[Column],
+) -> Result<Vec<Option<String>>, String> {
+    let key = match &table.key {
+        RowKey::Columns { columns, .. } => columns,
+        RowKey::RowId { column } => {
+            return Err(format!(
+                "{} has no key, and a query's rows do not carry its {column}: open the table to edit it",
+                table.table.name
+            ));
+        }
+        RowKey::ReadOnly { reason } => return Err(reason.clone()),
+    };
+    let missing: Vec<&str> = key
+        .iter()
+        .filter(|k| result_column(table, columns, k).is_none())
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "the result does not include the key ({}) that names each row",
+            missing.join(", ")
+        ));
+    }
+    Ok(columns
+        .iter()
+        .map(|c| {
+            c.origin
+                .as_ref()
+                .filter(|o| from_table(table, o))
+                .map(|o| o.column.clone())
+        })
+        .collect())
 }

@@ -400,3 +400,43 @@ fn a_grid_change_reads_what_the_user_saw_from_the_stored_row() {
         "a result without the row address cannot name a keyless row"
     );
 }
+
+#[test]
+fn a_query_result_is_edited_through_its_column_origins() {
+    use crate::result::{Column, ColumnOrigin};
+    let table = EditTable::new(Engine::Mysql, &described(Some(&["id"]), vec![], None), None);
+    let from = |name: &str, table: &str, column: &str| Column {
+        origin: Some(ColumnOrigin {
+            schema: Some("s".into()),
+            table: table.into(),
+            column: column.into(),
+        }),
+        ..Column::new(name, "text")
+    };
+    // SELECT id, code AS label, upper(code) AS code FROM t: the alias is the column, the
+    // expression named like a column is not.
+    let columns = vec![
+        from("id", "t", "id"),
+        from("label", "t", "code"),
+        Column::new("code", "text"),
+    ];
+    assert_eq!(origin_table(&columns), Ok((Some("s".into()), "t".into())));
+    assert_eq!(
+        result_columns(&table, &columns),
+        Ok(vec![Some("id".into()), Some("code".into()), None])
+    );
+    assert_eq!(result_column(&table, &columns, "code"), Some(1));
+    let no_key = vec![from("label", "t", "code")];
+    assert!(
+        result_columns(&table, &no_key)
+            .expect_err("no key")
+            .contains("does not include the key (id)")
+    );
+    let joined = vec![from("id", "t", "id"), from("x", "u", "x")];
+    assert!(
+        origin_table(&joined)
+            .expect_err("two tables")
+            .contains("2 tables (t, u)")
+    );
+    assert!(origin_table(&[Column::new("n", "int")]).is_err());
+}
